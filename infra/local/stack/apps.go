@@ -1,0 +1,252 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/airdisplay/platform/infra/local/runfile"
+	"github.com/airdisplay/platform/infra/local/supervisor"
+)
+
+// AppStopGrace is how long an app gets to drain after SIGTERM before it is
+// killed; longer than the consumer's own drain timeout.
+const AppStopGrace = 40 * time.Second
+
+// Instance is one replica of an app together with its daprd sidecar.
+type Instance struct {
+	AppID    string
+	Replica  int // 0-based
+	Replicas int // how many instances of AppID run
+
+	AppPort              int
+	DaprHTTPPort         int
+	DaprGRPCPort         int
+	DaprInternalGRPCPort int
+	MetricsPort          int // the sidecar's Prometheus port
+
+	spec  runfile.App
+	stack *Stack
+
+	mu    sync.Mutex
+	app   *supervisor.Process
+	daprd *supervisor.Process
+}
+
+// Name is the app id, suffixed with the replica number when there are several.
+func (in *Instance) Name() string {
+	if in.Replicas > 1 {
+		return fmt.Sprintf("%s-%d", in.AppID, in.Replica)
+	}
+	return in.AppID
+}
+
+// URL is the app's own HTTP address.
+func (in *Instance) URL() string { return fmt.Sprintf("http://127.0.0.1:%d", in.AppPort) }
+
+// DaprURL is the sidecar's HTTP API address.
+func (in *Instance) DaprURL() string { return fmt.Sprintf("http://127.0.0.1:%d", in.DaprHTTPPort) }
+
+// Env is the environment the app and its sidecar run with.
+func (in *Instance) Env() map[string]string {
+	s := in.stack
+	env := map[string]string{
+		// Set by the Dapr CLI too; the services read their ports from them.
+		"APP_ID":         in.AppID,
+		"APP_PORT":       strconv.Itoa(in.AppPort),
+		"DAPR_HTTP_PORT": strconv.Itoa(in.DaprHTTPPort),
+		"DAPR_GRPC_PORT": strconv.Itoa(in.DaprGRPCPort),
+		"APP_REPLICA":    strconv.Itoa(in.Replica),
+		// Referenced by components/local through envRef.
+		"REDIS_HOST":   s.RedisAddr,
+		"RABBITMQ_URL": s.RabbitURL,
+	}
+	maps.Copy(env, in.spec.Env)
+	maps.Copy(env, s.opts.Env)
+	maps.Copy(env, s.opts.AppEnv[in.AppID])
+	return env
+}
+
+func environ(extra map[string]string) []string {
+	env := os.Environ()
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		env = append(env, k+"="+extra[k])
+	}
+	return env
+}
+
+func (in *Instance) daprdArgs() []string {
+	a := in.spec
+	p := in.stack.Ports
+	args := []string{
+		"--mode", "standalone",
+		"--app-id", in.AppID,
+		"--app-port", strconv.Itoa(in.AppPort),
+		"--app-protocol", a.AppProtocol,
+		"--app-channel-address", "127.0.0.1",
+		"--dapr-http-port", strconv.Itoa(in.DaprHTTPPort),
+		"--dapr-grpc-port", strconv.Itoa(in.DaprGRPCPort),
+		"--dapr-internal-grpc-port", strconv.Itoa(in.DaprInternalGRPCPort),
+		"--dapr-listen-addresses", "127.0.0.1",
+		"--metrics-port", strconv.Itoa(in.MetricsPort),
+		"--placement-host-address", fmt.Sprintf("127.0.0.1:%d", p.Placement),
+		"--scheduler-host-address", fmt.Sprintf("127.0.0.1:%d", p.Scheduler),
+		"--log-level", a.LogLevel,
+		"--log-as-json",
+		"--dapr-graceful-shutdown-seconds", "5",
+	}
+	for _, r := range a.ResourcesPaths {
+		args = append(args, "--resources-path", r)
+	}
+	if a.ConfigFilePath != "" {
+		args = append(args, "--config", a.ConfigFilePath)
+	}
+	if a.AppMaxConcurrency > 0 {
+		args = append(args, "--app-max-concurrency", strconv.Itoa(a.AppMaxConcurrency))
+	}
+	if a.MaxBodySize != "" {
+		args = append(args, "--max-body-size", a.MaxBodySize)
+	}
+	if a.EnableAppHealthCheck {
+		args = append(args, "--enable-app-health-check")
+		if a.AppHealthCheckPath != "" {
+			args = append(args, "--app-health-check-path", a.AppHealthCheckPath)
+		}
+	}
+	return args
+}
+
+// Start starts the sidecar and the app and waits until the sidecar reports
+// healthy, which daprd does once it has loaded its components and reached
+// the app.
+func (in *Instance) Start(ctx context.Context) error {
+	env := environ(in.Env())
+	name := in.Name()
+	daprd, err := supervisor.Start(supervisor.Spec{
+		Name: name + ".daprd", Path: filepath.Join(in.stack.bin, "daprd"), Args: in.daprdArgs(),
+		Env: env, LogDir: in.stack.LogDir, Console: in.stack.opts.Console,
+	})
+	if err != nil {
+		return err
+	}
+	cmd := in.spec.Command
+	app, err := supervisor.Start(supervisor.Spec{
+		Name: name, Path: cmd[0], Args: cmd[1:], Dir: in.spec.AppDirPath,
+		Env: env, LogDir: in.stack.LogDir, Console: in.stack.opts.Console,
+	})
+	if err != nil {
+		daprd.Stop(5 * time.Second)
+		return err
+	}
+	in.mu.Lock()
+	in.app, in.daprd = app, daprd
+	in.mu.Unlock()
+	// `go run` compiles first, so allow for a cold build.
+	if err := waitHTTP(ctx, app, in.URL()+"/healthz", 5*time.Minute); err != nil {
+		return err
+	}
+	return waitHTTP(ctx, daprd, in.DaprURL()+"/v1.0/healthz", 2*time.Minute)
+}
+
+// Stop sends SIGTERM to the app, waits for it to drain, then stops the sidecar.
+func (in *Instance) Stop() {
+	in.mu.Lock()
+	app, daprd := in.app, in.daprd
+	in.mu.Unlock()
+	if app != nil {
+		app.Stop(AppStopGrace)
+	}
+	if daprd != nil {
+		daprd.Stop(15 * time.Second)
+	}
+}
+
+// AppProcess and Sidecar expose the processes for fault tests.
+func (in *Instance) AppProcess() *supervisor.Process {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.app
+}
+
+// Sidecar is the instance's daprd process.
+func (in *Instance) Sidecar() *supervisor.Process {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.daprd
+}
+
+func (s *Stack) startApps(ctx context.Context, rf *runfile.File) error {
+	apps := rf.Resolved()
+	var all []*Instance
+	for _, a := range apps {
+		n := max(s.opts.Replicas[a.AppID], 1)
+		for r := range n {
+			in, err := s.newInstance(a, r, n)
+			if err != nil {
+				return err
+			}
+			all = append(all, in)
+		}
+	}
+	// Start every instance at once: `go run` builds and sidecar start-up
+	// overlap, and no app depends on another being up first.
+	errs := make(chan error, len(all))
+	for _, in := range all {
+		go func() { errs <- in.Start(ctx) }()
+	}
+	var first error
+	for range all {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func (s *Stack) newInstance(a runfile.App, replica, replicas int) (*Instance, error) {
+	in := &Instance{AppID: a.AppID, Replica: replica, Replicas: replicas, spec: a, stack: s}
+	if s.opts.RandomPorts || a.AppPort == 0 {
+		p, err := freePorts(5)
+		if err != nil {
+			return nil, err
+		}
+		in.AppPort, in.DaprHTTPPort, in.DaprGRPCPort, in.DaprInternalGRPCPort, in.MetricsPort = p[0], p[1], p[2], p[3], p[4]
+	} else {
+		// Replica r of an app takes its base ports plus r, so the run file
+		// leaves a gap after each port of an app that runs several times.
+		in.AppPort = a.AppPort + replica
+		in.DaprHTTPPort = orFree(a.DaprHTTPPort, replica)
+		in.DaprGRPCPort = orFree(a.DaprGRPCPort, replica)
+		in.DaprInternalGRPCPort = orFree(a.DaprInternalGRPCPort, replica)
+		in.MetricsPort = orFree(a.MetricsPort, replica)
+		for _, port := range []int{in.AppPort, in.DaprHTTPPort, in.DaprGRPCPort, in.DaprInternalGRPCPort, in.MetricsPort} {
+			if portInUse(port) {
+				return nil, fmt.Errorf("%s replica %d: port %d is already in use", a.AppID, replica, port)
+			}
+		}
+	}
+	s.mu.Lock()
+	if _, ok := s.apps[a.AppID]; !ok {
+		s.order = append(s.order, a.AppID)
+	}
+	s.apps[a.AppID] = append(s.apps[a.AppID], in)
+	s.mu.Unlock()
+	return in, nil
+}
+
+func orFree(base, replica int) int {
+	if base == 0 {
+		p, err := freePorts(1)
+		if err != nil {
+			return 0
+		}
+		return p[0]
+	}
+	return base + replica
+}

@@ -1,0 +1,394 @@
+// Package stack runs the AirDisplay platform locally: Redis, RabbitMQ, the
+// Dapr control plane (placement, scheduler) and every app of a dapr.yaml run
+// file with its daprd sidecar. `make run` and the integration tests both use
+// it, so what the tests prove is what a developer runs.
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/airdisplay/platform/infra/local/runfile"
+	"github.com/airdisplay/platform/infra/local/supervisor"
+)
+
+// Ports are the fixed ports of the infrastructure processes. The defaults sit
+// beside, never on, the well-known ports so a system-wide Redis, RabbitMQ or
+// etcd is left alone.
+type Ports struct {
+	Redis               int
+	RabbitMQ            int
+	RabbitMQDist        int
+	EPMD                int
+	Placement           int
+	PlacementRaft       int
+	PlacementHealthz    int
+	PlacementMetrics    int
+	Scheduler           int
+	SchedulerEtcdClient int
+	SchedulerEtcdPeer   int
+	SchedulerHealthz    int
+	SchedulerMetrics    int
+}
+
+// DefaultPorts are used by `make run`; each can be overridden from the
+// environment (see PortsFromEnv).
+func DefaultPorts() Ports {
+	return Ports{
+		Redis: 6380, RabbitMQ: 5673, RabbitMQDist: 25673, EPMD: 14369,
+		Placement: 50005, PlacementRaft: 50015, PlacementHealthz: 58081, PlacementMetrics: 59091,
+		Scheduler: 50006, SchedulerEtcdClient: 52379, SchedulerEtcdPeer: 52380, SchedulerHealthz: 58082, SchedulerMetrics: 59092,
+	}
+}
+
+// PortsFromEnv applies REDIS_PORT, RABBITMQ_PORT, PLACEMENT_PORT and
+// SCHEDULER_PORT overrides to the defaults.
+func PortsFromEnv(getenv func(string) string) (Ports, error) {
+	p := DefaultPorts()
+	for key, dst := range map[string]*int{
+		"REDIS_PORT": &p.Redis, "RABBITMQ_PORT": &p.RabbitMQ,
+		"PLACEMENT_PORT": &p.Placement, "SCHEDULER_PORT": &p.Scheduler,
+	} {
+		if v := getenv(key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 || n > 65535 {
+				return p, fmt.Errorf("%s=%q: want a port number", key, v)
+			}
+			*dst = n
+		}
+	}
+	return p, nil
+}
+
+// Options configure a Stack.
+type Options struct {
+	RunFile     string         // dapr.yaml, or the directory holding it
+	Replicas    map[string]int // instances per app id; default 1
+	DaprBinDir  string         // holds daprd, placement and scheduler
+	StateDir    string         // data and logs; wiped of nothing, reused
+	Ports       Ports          // zero value: DefaultPorts
+	RandomPorts bool           // give every process free ports (tests)
+	// Console receives every process's output, prefixed by its name. Nil
+	// keeps output in StateDir/logs only.
+	Console io.Writer
+	// Env is added to every app's and sidecar's environment; AppEnv per app id.
+	Env    map[string]string
+	AppEnv map[string]map[string]string
+}
+
+// Stack is a running local platform.
+type Stack struct {
+	Ports     Ports
+	RedisAddr string // host:port
+	RabbitURL string // amqp URL
+	LogDir    string
+
+	opts  Options
+	bin   string
+	infra []*supervisor.Process // started in order, stopped in reverse
+	mu    sync.Mutex
+	apps  map[string][]*Instance
+	order []string
+}
+
+// Start brings the whole stack up and waits until every sidecar is healthy.
+// On error everything already started is stopped again.
+func Start(ctx context.Context, opts Options) (s *Stack, err error) {
+	rf, err := runfile.Load(opts.RunFile)
+	if err != nil {
+		return nil, err
+	}
+	bin, err := daprBinDir(opts.DaprBinDir)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Ports == (Ports{}) {
+		opts.Ports = DefaultPorts()
+	}
+	if opts.RandomPorts {
+		if opts.Ports, err = randomPorts(); err != nil {
+			return nil, err
+		}
+	}
+	state, err := filepath.Abs(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	opts.StateDir = state
+	s = &Stack{
+		Ports:     opts.Ports,
+		RedisAddr: fmt.Sprintf("127.0.0.1:%d", opts.Ports.Redis),
+		RabbitURL: fmt.Sprintf("amqp://guest:guest@127.0.0.1:%d/", opts.Ports.RabbitMQ),
+		LogDir:    filepath.Join(state, "logs"),
+		opts:      opts,
+		bin:       bin,
+		apps:      map[string][]*Instance{},
+	}
+	defer func() {
+		if err != nil {
+			s.Stop()
+			s = nil
+		}
+	}()
+	if err := s.checkPortsFree(); err != nil {
+		return nil, err
+	}
+	if err := s.startInfra(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startApps(ctx, rf); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func daprBinDir(dir string) (string, error) {
+	if dir == "" {
+		return "", errors.New("no Dapr binary directory: set DAPR_BIN_DIR or run `make dapr`")
+	}
+	for _, name := range []string{"daprd", "placement", "scheduler"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			return "", fmt.Errorf("%s not found in %s: run `make dapr` or point DAPR_BIN_DIR at `dapr init --slim` binaries", name, dir)
+		}
+	}
+	return filepath.Abs(dir)
+}
+
+func (s *Stack) checkPortsFree() error {
+	p := s.Ports
+	for name, port := range map[string]int{
+		"redis": p.Redis, "rabbitmq": p.RabbitMQ, "rabbitmq dist": p.RabbitMQDist, "epmd": p.EPMD,
+		"placement": p.Placement, "scheduler": p.Scheduler, "scheduler etcd": p.SchedulerEtcdClient,
+	} {
+		if portInUse(port) {
+			return fmt.Errorf("port %d (%s) is already in use: is another stack running? stop it or choose other ports", port, name)
+		}
+	}
+	return nil
+}
+
+func (s *Stack) startInfra(ctx context.Context) error {
+	var redisProc, rabbitProc *supervisor.Process
+	var err error
+	if redisProc, err = s.startRedis(); err != nil {
+		return err
+	}
+	if rabbitProc, err = s.startRabbitMQ(); err != nil {
+		return err
+	}
+	if err := waitTCP(ctx, redisProc, s.RedisAddr, 30*time.Second); err != nil {
+		return err
+	}
+	// RabbitMQ opens its AMQP listener only once the broker has booted.
+	if err := waitTCP(ctx, rabbitProc, fmt.Sprintf("127.0.0.1:%d", s.Ports.RabbitMQ), 90*time.Second); err != nil {
+		return err
+	}
+	placement, err := s.startPlacement()
+	if err != nil {
+		return err
+	}
+	scheduler, err := s.startScheduler()
+	if err != nil {
+		return err
+	}
+	if err := waitHTTP(ctx, placement, fmt.Sprintf("http://127.0.0.1:%d/healthz", s.Ports.PlacementHealthz), 60*time.Second); err != nil {
+		return err
+	}
+	return waitHTTP(ctx, scheduler, fmt.Sprintf("http://127.0.0.1:%d/healthz", s.Ports.SchedulerHealthz), 60*time.Second)
+}
+
+func (s *Stack) start(name, path string, args []string, dir string, env []string) (*supervisor.Process, error) {
+	p, err := supervisor.Start(supervisor.Spec{
+		Name: name, Path: path, Args: args, Dir: dir, Env: env,
+		LogDir: s.LogDir, Console: s.opts.Console,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.infra = append(s.infra, p)
+	s.mu.Unlock()
+	return p, nil
+}
+
+func (s *Stack) startPlacement() (*supervisor.Process, error) {
+	p := s.Ports
+	return s.start("placement", filepath.Join(s.bin, "placement"), []string{
+		"--port", strconv.Itoa(p.Placement),
+		"--listen-address", "127.0.0.1",
+		"--healthz-port", strconv.Itoa(p.PlacementHealthz),
+		"--healthz-listen-address", "127.0.0.1",
+		"--metrics-port", strconv.Itoa(p.PlacementMetrics),
+		"--initial-cluster", fmt.Sprintf("dapr-placement-0=127.0.0.1:%d", p.PlacementRaft),
+		"--log-as-json",
+	}, "", os.Environ())
+}
+
+func (s *Stack) startScheduler() (*supervisor.Process, error) {
+	p := s.Ports
+	dataDir := filepath.Join(s.opts.StateDir, "scheduler")
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, err
+	}
+	return s.start("scheduler", filepath.Join(s.bin, "scheduler"), []string{
+		"--port", strconv.Itoa(p.Scheduler),
+		"--listen-address", "127.0.0.1",
+		"--healthz-port", strconv.Itoa(p.SchedulerHealthz),
+		"--healthz-listen-address", "127.0.0.1",
+		"--metrics-port", strconv.Itoa(p.SchedulerMetrics),
+		"--etcd-data-dir", dataDir,
+		"--etcd-client-port", strconv.Itoa(p.SchedulerEtcdClient),
+		"--etcd-initial-cluster", fmt.Sprintf("dapr-scheduler-server-0=http://127.0.0.1:%d", p.SchedulerEtcdPeer),
+		"--log-as-json",
+	}, "", os.Environ())
+}
+
+// Stop stops the apps (each app before its sidecar, so in-flight work can
+// still be acknowledged), then the control plane and the infrastructure.
+func (s *Stack) Stop() {
+	s.mu.Lock()
+	var all []*Instance
+	for _, id := range s.order {
+		all = append(all, s.apps[id]...)
+	}
+	infra := s.infra
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, in := range all {
+		wg.Add(1)
+		go func() { defer wg.Done(); in.Stop() }()
+	}
+	wg.Wait()
+	for i := len(infra) - 1; i >= 0; i-- {
+		infra[i].Stop(20 * time.Second)
+	}
+}
+
+// Apps returns the running instances of an app id.
+func (s *Stack) Apps(appID string) []*Instance {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Instance(nil), s.apps[appID]...)
+}
+
+// App returns the first instance of an app id, or nil.
+func (s *Stack) App(appID string) *Instance {
+	if in := s.Apps(appID); len(in) > 0 {
+		return in[0]
+	}
+	return nil
+}
+
+// AppIDs lists the apps in run-file order.
+func (s *Stack) AppIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.order...)
+}
+
+// Infra returns an infrastructure process by name (redis, rabbitmq,
+// placement, scheduler), for fault tests.
+func (s *Stack) Infra(name string) *supervisor.Process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.infra {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+func portInUse(port int) bool {
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// freePorts reserves n distinct free loopback ports.
+func freePorts(n int) ([]int, error) {
+	ls := make([]net.Listener, 0, n)
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+func randomPorts() (Ports, error) {
+	p, err := freePorts(13)
+	if err != nil {
+		return Ports{}, err
+	}
+	return Ports{
+		Redis: p[0], RabbitMQ: p[1], RabbitMQDist: p[2], EPMD: p[3],
+		Placement: p[4], PlacementRaft: p[5], PlacementHealthz: p[6], PlacementMetrics: p[7],
+		Scheduler: p[8], SchedulerEtcdClient: p[9], SchedulerEtcdPeer: p[10], SchedulerHealthz: p[11], SchedulerMetrics: p[12],
+	}, nil
+}
+
+// waitTCP waits until addr accepts connections, failing early if proc exits.
+func waitTCP(ctx context.Context, proc *supervisor.Process, addr string, timeout time.Duration) error {
+	return waitFor(ctx, proc, addr, timeout, func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return false
+		}
+		c.Close()
+		return true
+	})
+}
+
+// waitHTTP waits until url answers with a 2xx status.
+func waitHTTP(ctx context.Context, proc *supervisor.Process, url string, timeout time.Duration) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	return waitFor(ctx, proc, url, timeout, func() bool {
+		resp, err := client.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode/100 == 2
+	})
+}
+
+func waitFor(ctx context.Context, proc *supervisor.Process, what string, timeout time.Duration, ok func() bool) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if ok() {
+			return nil
+		}
+		select {
+		case <-proc.Done():
+			return fmt.Errorf("%s exited before %s was ready (%v); see %s:\n%s", proc.Name, what, proc.Err(), proc.LogPath, tail(proc.LogPath, 20))
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %s not ready after %s; see %s:\n%s", proc.Name, what, timeout, proc.LogPath, tail(proc.LogPath, 20))
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	dapr "github.com/dapr/go-sdk/client"
+
+	contract "github.com/airdisplay/platform/services/contracts/jobs"
+	"github.com/airdisplay/platform/services/daprapp/observability"
+)
+
+// Handlers returns the built-in job handlers, keyed by job type.
+func Handlers(c dapr.Client, bannerActorType string) map[string]Handler {
+	return map[string]Handler{
+		contract.TypeWorkSimulate:  WorkSimulate,
+		contract.TypeBannerMessage: BannerMessage(c, bannerActorType),
+	}
+}
+
+// WorkSimulate sleeps and burns CPU as asked, and fails the first
+// FailAttempts attempts (or all, with AlwaysFail). Its effect is the
+// commit itself, which the processor makes exactly once.
+func WorkSimulate(ctx context.Context, job contract.Message, attempt int) (json.RawMessage, error) {
+	var p contract.WorkSimulatePayload
+	if fe := contract.DecodeStrict(job.Payload, &p, "payload"); fe != nil {
+		return nil, Permanent(fe)
+	}
+	if p.AlwaysFail || attempt <= p.FailAttempts {
+		return nil, fmt.Errorf("simulated failure on attempt %d", attempt)
+	}
+	if p.CPUMS > 0 {
+		burn(time.Duration(p.CPUMS) * time.Millisecond)
+	}
+	if p.SleepMS > 0 {
+		select {
+		case <-time.After(time.Duration(p.SleepMS) * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return json.RawMessage(fmt.Sprintf(`{"attempt":%d}`, attempt)), nil
+}
+
+func burn(d time.Duration) {
+	end := time.Now().Add(d)
+	x := 1
+	for time.Now().Before(end) {
+		for i := range 10_000 {
+			x = x*31 + i
+		}
+	}
+	_ = x
+}
+
+// bannerPost is the Banner actor's PostMessage input.
+type bannerPost struct {
+	ID     string `json:"id"`
+	Text   string `json:"text"`
+	Author string `json:"author,omitempty"`
+	Queue  bool   `json:"queue,omitempty"`
+}
+
+// BannerMessage posts the message to the banner's actor. The job id is the
+// message id, so a repeated delivery is recognised by the actor and shows
+// the message once.
+func BannerMessage(c dapr.Client, actorType string) Handler {
+	return func(ctx context.Context, job contract.Message, _ int) (json.RawMessage, error) {
+		var p contract.BannerMessagePayload
+		if fe := contract.DecodeStrict(job.Payload, &p, "payload"); fe != nil {
+			return nil, Permanent(fe)
+		}
+		if errs := p.Validate(contract.DefaultLimits); len(errs) > 0 {
+			return nil, Permanent(errors.New(errs[0].Error()))
+		}
+		data, _ := json.Marshal(bannerPost{ID: job.ID, Text: p.Text, Author: p.Author, Queue: p.Queue})
+		resp, err := c.InvokeActor(observability.OutgoingContext(ctx), &dapr.InvokeActorRequest{
+			ActorType: actorType, ActorID: p.BannerID, Method: "PostMessage", Data: data,
+		})
+		if err != nil {
+			// The actor answers a business rejection (banner busy, queue
+			// full, not registered) as an error whose text says so; those
+			// cannot succeed on retry.
+			if msg := err.Error(); strings.Contains(msg, "banner busy") || strings.Contains(msg, "queue full") || strings.Contains(msg, "not registered") {
+				return nil, Permanent(err)
+			}
+			return nil, err
+		}
+		if resp == nil || len(resp.Data) == 0 {
+			return json.RawMessage(`{}`), nil
+		}
+		return resp.Data, nil
+	}
+}

@@ -1,0 +1,245 @@
+// Package jobs processes jobs delivered by the `jobs` input binding:
+// at-least-once delivery in, effectively-once effects out, retries counted
+// per job, dead letters after the last attempt.
+package jobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	contract "github.com/airdisplay/platform/services/contracts/jobs"
+	"github.com/airdisplay/platform/services/contracts/jobstore"
+	"github.com/airdisplay/platform/services/daprapp/observability"
+)
+
+// Handler runs one job type. It returns the job's result. A handler must be
+// idempotent per job id: it may run again after a crash before commit.
+type Handler func(ctx context.Context, job contract.Message, attempt int) (json.RawMessage, error)
+
+// permanentError marks a failure no retry can fix.
+type permanentError struct{ err error }
+
+func (p permanentError) Error() string { return p.err.Error() }
+func (p permanentError) Unwrap() error { return p.err }
+
+// Permanent wraps err so the job is dead-lettered without further attempts.
+func Permanent(err error) error { return permanentError{err} }
+
+// Effect is the marker committed with a job's outcome.
+type Effect struct {
+	JobID       string    `json:"jobId"`
+	Type        string    `json:"type"`
+	CommittedBy string    `json:"committedBy"`
+	CommittedAt time.Time `json:"committedAt"`
+}
+
+// Processor turns deliveries into committed outcomes.
+type Processor struct {
+	store       *jobstore.Store
+	handlers    map[string]Handler
+	maxAttempts int
+	timeout     time.Duration
+	instance    string
+	log         *slog.Logger
+	now         func() time.Time
+	m           metrics
+}
+
+type metrics struct {
+	processed *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	latency   *prometheus.HistogramVec
+	inFlight  prometheus.Gauge
+	effects   *prometheus.CounterVec
+}
+
+// Config configures a Processor.
+type Config struct {
+	MaxAttempts int           // attempts before a job is dead-lettered
+	Timeout     time.Duration // per attempt
+	Instance    string        // this consumer's name, recorded on commit
+}
+
+// NewProcessor builds a processor over the given handlers, keyed by type.
+func NewProcessor(store *jobstore.Store, handlers map[string]Handler, cfg Config, log *slog.Logger, reg prometheus.Registerer) *Processor {
+	p := &Processor{
+		store: store, handlers: handlers, maxAttempts: cfg.MaxAttempts, timeout: cfg.Timeout,
+		instance: cfg.Instance, log: log, now: time.Now,
+		m: metrics{
+			processed: prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: "jobs_processed_total", Help: "Job deliveries by type and outcome (succeeded, retry, dead_lettered, duplicate, poison, conflict).",
+			}, []string{"type", "outcome"}),
+			duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+				Name: "jobs_processing_duration_seconds", Help: "Time a job's handler and commit took.",
+				Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+			}, []string{"type"}),
+			latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+				Name: "jobs_enqueue_to_start_seconds", Help: "Time from enqueue to the start of an attempt.",
+				Buckets: prometheus.ExponentialBuckets(0.001, 2, 20),
+			}, []string{"type"}),
+			inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+				Name: "jobs_in_flight", Help: "Jobs being processed now.",
+			}),
+			effects: prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: "jobs_side_effects_committed_total", Help: "Jobs whose effects this instance committed.",
+			}, []string{"type"}),
+		},
+	}
+	reg.MustRegister(p.m.processed, p.m.duration, p.m.latency, p.m.inFlight, p.m.effects)
+	return p
+}
+
+// Process handles one delivery. A nil error acknowledges the message; an
+// error makes the sidecar retry it and, failing that, return it to the queue.
+func (p *Processor) Process(ctx context.Context, raw []byte) error {
+	p.m.inFlight.Inc()
+	defer p.m.inFlight.Dec()
+
+	var msg contract.Message
+	if err := json.Unmarshal(raw, &msg); err != nil || msg.ID == "" || msg.Type == "" {
+		reason := "missing id or type"
+		if err != nil {
+			reason = err.Error()
+		}
+		return p.setAside(ctx, raw, reason)
+	}
+	if msg.TraceParent != "" && observability.TraceParent(ctx) == "" {
+		ctx = observability.WithTraceParent(ctx, msg.TraceParent)
+	}
+	log := p.log.With("job_id", msg.ID, "type", msg.Type, "trace_id", observability.TraceID(ctx))
+
+	rec, etag, err := p.store.Get(ctx, msg.ID)
+	if err != nil {
+		return err
+	}
+	if rec == nil {
+		// Sent by someone other than the producer, or its record was lost:
+		// the message itself says everything needed.
+		rec = &contract.Record{ID: msg.ID, Type: msg.Type, Payload: msg.Payload, Status: contract.StatusQueued, CreatedAt: msg.EnqueuedAt}
+	}
+	if rec.Status.Final() {
+		p.m.processed.WithLabelValues(msg.Type, "duplicate").Inc()
+		log.Debug("duplicate delivery acknowledged", "status", rec.Status)
+		return nil
+	}
+
+	start := p.now().UTC()
+	if !msg.EnqueuedAt.IsZero() {
+		p.m.latency.WithLabelValues(msg.Type).Observe(start.Sub(msg.EnqueuedAt).Seconds())
+	}
+	rec.Attempts++
+	rec.Status = contract.StatusRunning
+	rec.StartedAt = &start
+	rec.UpdatedAt = start
+	rec.ProcessedBy = p.instance
+	if etag, err = p.save(ctx, rec, etag); err != nil {
+		return p.conflictOr(msg.Type, err)
+	}
+
+	handler, ok := p.handlers[msg.Type]
+	var result json.RawMessage
+	if !ok {
+		err = Permanent(fmt.Errorf("no handler for job type %q", msg.Type))
+	} else {
+		hctx, cancel := context.WithTimeout(ctx, p.timeout)
+		result, err = handler(hctx, msg, rec.Attempts)
+		cancel()
+	}
+	p.m.duration.WithLabelValues(msg.Type).Observe(time.Since(start).Seconds())
+	now := p.now().UTC()
+	rec.UpdatedAt = now
+
+	if err == nil {
+		rec.Status = contract.StatusSucceeded
+		rec.FinishedAt = &now
+		rec.Result = result
+		rec.LastError = ""
+		effect := Effect{JobID: rec.ID, Type: rec.Type, CommittedBy: p.instance, CommittedAt: now}
+		if err := p.store.Commit(ctx, rec, etag, effect); err != nil {
+			return p.conflictOr(msg.Type, err)
+		}
+		p.m.effects.WithLabelValues(msg.Type).Inc()
+		p.m.processed.WithLabelValues(msg.Type, "succeeded").Inc()
+		log.Debug("job succeeded", "attempt", rec.Attempts)
+		return nil
+	}
+
+	rec.LastError = err.Error()
+	var perm permanentError
+	if errors.As(err, &perm) || rec.Attempts >= p.maxAttempts {
+		rec.Status = contract.StatusDeadLettered
+		rec.FinishedAt = &now
+		if _, err := p.save(ctx, rec, etag); err != nil {
+			return p.conflictOr(msg.Type, err)
+		}
+		if err := p.store.AddDeadLetter(ctx, rec.ID); err != nil {
+			return err
+		}
+		p.m.processed.WithLabelValues(msg.Type, "dead_lettered").Inc()
+		log.Warn("job dead-lettered", "attempts", rec.Attempts, "error", rec.LastError)
+		return nil
+	}
+	rec.Status = contract.StatusFailed
+	if _, serr := p.save(ctx, rec, etag); serr != nil {
+		return p.conflictOr(msg.Type, serr)
+	}
+	p.m.processed.WithLabelValues(msg.Type, "retry").Inc()
+	log.Info("job attempt failed; it will be retried", "attempt", rec.Attempts, "max_attempts", p.maxAttempts, "error", err)
+	return fmt.Errorf("job %s attempt %d: %w", rec.ID, rec.Attempts, err)
+}
+
+// save writes rec under etag and returns the new etag.
+func (p *Processor) save(ctx context.Context, rec *contract.Record, etag string) (string, error) {
+	var err error
+	if etag == "" {
+		err = p.store.Insert(ctx, rec)
+	} else {
+		err = p.store.Update(ctx, rec, etag)
+	}
+	if err != nil {
+		return "", err
+	}
+	_, newTag, err := p.store.Get(ctx, rec.ID)
+	return newTag, err
+}
+
+// conflictOr counts a concurrent change and asks for redelivery: whoever
+// changed the record first is processing the job, and the redelivery will
+// find its outcome.
+func (p *Processor) conflictOr(typ string, err error) error {
+	if errors.Is(err, jobstore.ErrConflict) {
+		p.m.processed.WithLabelValues(typ, "conflict").Inc()
+	}
+	return err
+}
+
+// setAside records an unparseable message as a dead letter and
+// acknowledges it, so it never blocks the jobs behind it.
+func (p *Processor) setAside(ctx context.Context, raw []byte, reason string) error {
+	sum := sha256.Sum256(raw)
+	id := "poison-" + hex.EncodeToString(sum[:8])
+	now := p.now().UTC()
+	payload, _ := json.Marshal(string(raw)) // kept verbatim, as a string
+	rec := &contract.Record{
+		ID: id, Payload: payload, Status: contract.StatusDeadLettered, Attempts: 1,
+		CreatedAt: now, UpdatedAt: now, FinishedAt: &now, ProcessedBy: p.instance,
+		LastError: "unparseable message: " + reason,
+	}
+	if err := p.store.Insert(ctx, rec); err != nil && !errors.Is(err, jobstore.ErrConflict) {
+		return err
+	}
+	if err := p.store.AddDeadLetter(ctx, id); err != nil {
+		return err
+	}
+	p.m.processed.WithLabelValues("unknown", "poison").Inc()
+	p.log.Warn("unparseable message set aside", "id", id, "reason", reason, "bytes", len(raw))
+	return nil
+}

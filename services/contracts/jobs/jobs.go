@@ -1,0 +1,100 @@
+// Package jobs is the contract between the producer and the consumer: the
+// request a client submits, the message that travels through the `jobs`
+// binding, and the job record both keep in the `jobstore` state store.
+package jobs
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Job types the platform knows.
+const (
+	TypeBannerMessage = "banner.message"
+	TypeWorkSimulate  = "work.simulate"
+)
+
+// Status is where a job is in its life.
+type Status string
+
+// Job statuses. A job is queued by the producer, running while a consumer
+// holds it, failed between attempts, and ends succeeded or dead-lettered.
+const (
+	StatusQueued       Status = "queued"
+	StatusRunning      Status = "running"
+	StatusSucceeded    Status = "succeeded"
+	StatusFailed       Status = "failed"
+	StatusDeadLettered Status = "dead-lettered"
+)
+
+// Final reports whether no further attempt will be made.
+func (s Status) Final() bool { return s == StatusSucceeded || s == StatusDeadLettered }
+
+// Request is what a client posts to create a job.
+type Request struct {
+	Type           string          `json:"type"`
+	Payload        json.RawMessage `json:"payload"`
+	IdempotencyKey string          `json:"idempotencyKey,omitempty"`
+}
+
+// Message is the body sent through the `jobs` binding.
+type Message struct {
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	Payload    json.RawMessage `json:"payload"`
+	EnqueuedAt time.Time       `json:"enqueuedAt"`
+	// TraceParent continues the producer's trace in the consumer; brokers
+	// do not all carry headers through a binding.
+	TraceParent string `json:"traceparent,omitempty"`
+}
+
+// Record is a job's state, stored under RecordKey(id).
+type Record struct {
+	ID             string          `json:"id"`
+	Type           string          `json:"type"`
+	Payload        json.RawMessage `json:"payload"`
+	IdempotencyKey string          `json:"idempotencyKey,omitempty"`
+	Status         Status          `json:"status"`
+	Attempts       int             `json:"attempts"`
+	CreatedAt      time.Time       `json:"createdAt"`
+	UpdatedAt      time.Time       `json:"updatedAt"`
+	StartedAt      *time.Time      `json:"startedAt,omitempty"`
+	FinishedAt     *time.Time      `json:"finishedAt,omitempty"`
+	Result         json.RawMessage `json:"result,omitempty"`
+	LastError      string          `json:"lastError,omitempty"`
+	// ProcessedBy names the consumer instance that committed the outcome.
+	ProcessedBy string `json:"processedBy,omitempty"`
+}
+
+// State store keys. The job store uses keyPrefix "name", so producer and
+// consumer see the same keys.
+func RecordKey(id string) string       { return "job/" + id }
+func IdempotencyKey(key string) string { return "idem/" + key }
+func EffectKey(id string) string       { return "effect/" + id }
+
+// DeadLetterIndexKey holds the ids of dead-lettered jobs, newest last.
+const DeadLetterIndexKey = "index/dead-lettered"
+
+// DeadLetterIndex is the value under DeadLetterIndexKey.
+type DeadLetterIndex struct {
+	IDs []string `json:"ids"`
+}
+
+// BannerMessagePayload asks for a message on a banner.
+type BannerMessagePayload struct {
+	BannerID string `json:"bannerId"`
+	Text     string `json:"text"`
+	Author   string `json:"author,omitempty"`
+	// Queue waits for the banner to be free instead of failing when it
+	// shows another message.
+	Queue bool `json:"queue,omitempty"`
+}
+
+// WorkSimulatePayload burns time, for load tests and failure drills.
+type WorkSimulatePayload struct {
+	SleepMS int `json:"sleepMs,omitempty"`
+	CPUMS   int `json:"cpuMs,omitempty"`
+	// FailAttempts makes the first N attempts fail; AlwaysFail every one.
+	FailAttempts int  `json:"failAttempts,omitempty"`
+	AlwaysFail   bool `json:"alwaysFail,omitempty"`
+}

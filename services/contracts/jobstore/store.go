@@ -1,0 +1,233 @@
+// Package jobstore keeps job records in the Dapr state store the producer
+// and the consumer share, with first-write and ETag concurrency so that no
+// two writers silently overwrite each other.
+package jobstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	dapr "github.com/dapr/go-sdk/client"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	contract "github.com/airdisplay/platform/services/contracts/jobs"
+	"github.com/airdisplay/platform/services/daprapp/observability"
+)
+
+// Store keeps job records in a Dapr state store.
+type Store struct {
+	dapr  dapr.Client
+	store string
+}
+
+// NewStore uses the state store component named store.
+func NewStore(c dapr.Client, store string) *Store { return &Store{dapr: c, store: store} }
+
+// ErrConflict means another writer changed the key first.
+var ErrConflict = errors.New("state changed concurrently")
+
+var firstWrite = &dapr.StateOptions{Concurrency: dapr.StateConcurrencyFirstWrite, Consistency: dapr.StateConsistencyStrong}
+
+// Get returns a record and its ETag; a missing record returns (nil, "", nil).
+func (s *Store) Get(ctx context.Context, id string) (*contract.Record, string, error) {
+	var r contract.Record
+	etag, found, err := s.getJSON(ctx, contract.RecordKey(id), &r)
+	if err != nil || !found {
+		return nil, "", err
+	}
+	return &r, etag, nil
+}
+
+// Insert saves a new record; it fails with ErrConflict if the id exists.
+func (s *Store) Insert(ctx context.Context, r *contract.Record) error {
+	return s.put(ctx, contract.RecordKey(r.ID), r, "")
+}
+
+// Update saves r if the stored record still has etag.
+func (s *Store) Update(ctx context.Context, r *contract.Record, etag string) error {
+	return s.put(ctx, contract.RecordKey(r.ID), r, etag)
+}
+
+// Delete removes a record (used when it could not be enqueued).
+func (s *Store) Delete(ctx context.Context, id string) error {
+	return s.dapr.DeleteState(observability.OutgoingContext(ctx), s.store, contract.RecordKey(id), nil)
+}
+
+// ClaimIdempotencyKey binds key to id unless the key is already bound; it
+// returns the id the key is bound to.
+func (s *Store) ClaimIdempotencyKey(ctx context.Context, key, id string) (string, error) {
+	for range 3 {
+		err := s.put(ctx, contract.IdempotencyKey(key), id, "")
+		if err == nil {
+			return id, nil
+		}
+		if !errors.Is(err, ErrConflict) {
+			return "", err
+		}
+		var existing string
+		_, found, err := s.getJSON(ctx, contract.IdempotencyKey(key), &existing)
+		if err != nil {
+			return "", err
+		}
+		if found {
+			return existing, nil
+		}
+	}
+	return "", fmt.Errorf("idempotency key %q: %w", key, ErrConflict)
+}
+
+// ReleaseIdempotencyKey unbinds a key whose job could not be enqueued.
+func (s *Store) ReleaseIdempotencyKey(ctx context.Context, key string) error {
+	return s.dapr.DeleteState(observability.OutgoingContext(ctx), s.store, contract.IdempotencyKey(key), nil)
+}
+
+// Commit atomically saves r (if the stored record still has etag) and
+// inserts the job's effect marker, which fails if the effects of this job
+// were already committed. This is what makes side effects effectively-once.
+func (s *Store) Commit(ctx context.Context, r *contract.Record, etag string, effect any) error {
+	rec, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	eff, err := json.Marshal(effect)
+	if err != nil {
+		return err
+	}
+	ops := []*dapr.StateOperation{
+		{Type: dapr.StateOperationTypeUpsert, Item: &dapr.SetStateItem{Key: contract.RecordKey(r.ID), Value: rec, Etag: &dapr.ETag{Value: etag}, Options: firstWrite}},
+		{Type: dapr.StateOperationTypeUpsert, Item: &dapr.SetStateItem{Key: contract.EffectKey(r.ID), Value: eff, Options: firstWrite}},
+	}
+	if err := s.dapr.ExecuteStateTransaction(observability.OutgoingContext(ctx), s.store, nil, ops); err != nil {
+		if isConflict(err) {
+			return ErrConflict
+		}
+		return fmt.Errorf("commit job %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Effect returns the effect marker of a job, if its effects were committed.
+func (s *Store) Effect(ctx context.Context, id string, v any) (bool, error) {
+	_, found, err := s.getJSON(ctx, contract.EffectKey(id), v)
+	return found, err
+}
+
+// AddDeadLetter appends id to the dead-letter index.
+func (s *Store) AddDeadLetter(ctx context.Context, id string) error {
+	for range 20 {
+		var idx contract.DeadLetterIndex
+		etag, _, err := s.getJSON(ctx, contract.DeadLetterIndexKey, &idx)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(idx.IDs, id) {
+			return nil
+		}
+		idx.IDs = append(idx.IDs, id)
+		if err := s.put(ctx, contract.DeadLetterIndexKey, idx, etag); !errors.Is(err, ErrConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("dead-letter index: %w", ErrConflict)
+}
+
+// DeadLetters returns the dead-lettered records, oldest first.
+func (s *Store) DeadLetters(ctx context.Context) ([]contract.Record, error) {
+	var idx contract.DeadLetterIndex
+	if _, _, err := s.getJSON(ctx, contract.DeadLetterIndexKey, &idx); err != nil {
+		return nil, err
+	}
+	if len(idx.IDs) == 0 {
+		return []contract.Record{}, nil
+	}
+	keys := make([]string, len(idx.IDs))
+	for i, id := range idx.IDs {
+		keys[i] = contract.RecordKey(id)
+	}
+	items, err := s.dapr.GetBulkState(observability.OutgoingContext(ctx), s.store, keys, nil, 16)
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[string][]byte{}
+	for _, it := range items {
+		byKey[it.Key] = it.Value
+	}
+	out := make([]contract.Record, 0, len(keys))
+	for _, k := range keys {
+		var r contract.Record
+		if raw := byKey[k]; len(raw) > 0 && json.Unmarshal(raw, &r) == nil && r.Status == contract.StatusDeadLettered {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// RemoveDeadLetter drops id from the dead-letter index.
+func (s *Store) RemoveDeadLetter(ctx context.Context, id string) error {
+	for range 10 {
+		var idx contract.DeadLetterIndex
+		etag, found, err := s.getJSON(ctx, contract.DeadLetterIndexKey, &idx)
+		if err != nil || !found {
+			return err
+		}
+		kept := idx.IDs[:0]
+		for _, x := range idx.IDs {
+			if x != id {
+				kept = append(kept, x)
+			}
+		}
+		idx.IDs = kept
+		if err := s.put(ctx, contract.DeadLetterIndexKey, idx, etag); !errors.Is(err, ErrConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("dead-letter index: %w", ErrConflict)
+}
+
+func (s *Store) getJSON(ctx context.Context, key string, v any) (etag string, found bool, err error) {
+	item, err := s.dapr.GetState(observability.OutgoingContext(ctx), s.store, key, nil)
+	if err != nil {
+		return "", false, fmt.Errorf("get %s: %w", key, err)
+	}
+	if item == nil || len(item.Value) == 0 {
+		return "", false, nil
+	}
+	if err := json.Unmarshal(item.Value, v); err != nil {
+		return "", false, fmt.Errorf("decode %s: %w", key, err)
+	}
+	return item.Etag, true, nil
+}
+
+// put writes with first-write concurrency: an empty etag inserts only if
+// the key is absent, a non-empty one updates only if it still matches.
+func (s *Store) put(ctx context.Context, key string, v any, etag string) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	item := &dapr.SetStateItem{Key: key, Value: raw, Options: firstWrite, Metadata: map[string]string{"contentType": "application/json"}}
+	if etag != "" {
+		item.Etag = &dapr.ETag{Value: etag}
+	}
+	if err := s.dapr.SaveBulkState(observability.OutgoingContext(ctx), s.store, item); err != nil {
+		if isConflict(err) {
+			return ErrConflict
+		}
+		return fmt.Errorf("save %s: %w", key, err)
+	}
+	return nil
+}
+
+// isConflict recognises Dapr's answer to an ETag or first-write mismatch.
+func isConflict(err error) bool {
+	if status.Code(err) == codes.Aborted {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "etag mismatch") || strings.Contains(msg, "failed to set key")
+}

@@ -1,0 +1,91 @@
+// Package service wires the producer: configuration, the Dapr client, the
+// job submitter and the HTTP server.
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	dapr "github.com/dapr/go-sdk/client"
+
+	contract "github.com/airdisplay/platform/services/contracts/jobs"
+	"github.com/airdisplay/platform/services/contracts/jobstore"
+	"github.com/airdisplay/platform/services/daprapp/envconfig"
+	"github.com/airdisplay/platform/services/daprapp/httpserver"
+	"github.com/airdisplay/platform/services/daprapp/observability"
+	"github.com/airdisplay/platform/services/producer/internal/api"
+	"github.com/airdisplay/platform/services/producer/internal/jobs"
+)
+
+// Config is the producer's configuration; README.md lists every variable.
+type Config struct {
+	Port          int           // APP_PORT: HTTP port
+	DaprHTTPPort  int           // DAPR_HTTP_PORT: sidecar HTTP port (readiness)
+	DaprGRPCPort  int           // DAPR_GRPC_PORT: sidecar gRPC port (API calls)
+	LogLevel      string        // LOG_LEVEL
+	JobStore      string        // JOB_STORE: state store component
+	JobsBinding   string        // JOBS_BINDING: output binding component
+	JobTTL        time.Duration // JOB_TTL: how long a job may wait in the queue
+	MaxBatch      int           // MAX_BATCH: jobs per batch request
+	MaxBodyBytes  int           // MAX_BODY_BYTES: request body limit
+	MaxPayload    int           // MAX_PAYLOAD_BYTES: one job's payload limit
+	ShutdownGrace time.Duration // SHUTDOWN_GRACE: in-flight request drain time
+}
+
+// LoadConfig reads the configuration; it reports every bad value at once.
+func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
+	l := envconfig.New(lookup)
+	c := Config{
+		Port:          l.Int("APP_PORT", 8081, 1, 65535),
+		DaprHTTPPort:  l.Int("DAPR_HTTP_PORT", 3500, 1, 65535),
+		DaprGRPCPort:  l.Int("DAPR_GRPC_PORT", 50001, 1, 65535),
+		LogLevel:      l.String("LOG_LEVEL", "info"),
+		JobStore:      l.String("JOB_STORE", "jobstore"),
+		JobsBinding:   l.String("JOBS_BINDING", "jobs"),
+		JobTTL:        l.Duration("JOB_TTL", 24*time.Hour),
+		MaxBatch:      l.Int("MAX_BATCH", 1000, 1, 100_000),
+		MaxBodyBytes:  l.Int("MAX_BODY_BYTES", 8<<20, 1024, 256<<20),
+		MaxPayload:    l.Int("MAX_PAYLOAD_BYTES", contract.DefaultLimits.MaxPayloadBytes, 64, 16<<20),
+		ShutdownGrace: l.Duration("SHUTDOWN_GRACE", 15*time.Second),
+	}
+	return c, l.Resolved(), l.Err()
+}
+
+// App is the running producer.
+type App struct {
+	server *httpserver.Server
+}
+
+// New connects to the sidecar and builds the producer. cleanup closes what
+// New opened.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
+	client, err := dapr.NewClientWithAddressContext(ctx, fmt.Sprintf("127.0.0.1:%d", cfg.DaprGRPCPort))
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect to the dapr sidecar: %w", err)
+	}
+	cleanup := func() { client.Close() }
+
+	metrics := observability.NewMetrics()
+	submitter := jobs.NewSubmitter(client, jobstore.NewStore(client, cfg.JobStore), cfg.JobsBinding, cfg.JobTTL, metrics.Registry)
+	handler := api.New(submitter, api.Limits{
+		MaxBodyBytes: int64(cfg.MaxBodyBytes),
+		MaxBatch:     cfg.MaxBatch,
+		Job:          contract.Limits{MaxPayloadBytes: cfg.MaxPayload, MaxTextRunes: contract.DefaultLimits.MaxTextRunes},
+	}, log)
+
+	mux := http.NewServeMux()
+	handler.Register(mux, metrics)
+	mux.HandleFunc("GET /healthz", httpserver.Healthz)
+	mux.Handle("GET /readyz", httpserver.Readyz(map[string]func(context.Context) error{
+		"dapr sidecar": httpserver.SidecarReady(cfg.DaprHTTPPort),
+	}))
+	mux.Handle("GET /metrics", metrics.Handler())
+
+	return &App{server: httpserver.New(fmt.Sprintf(":%d", cfg.Port), mux, log, cfg.ShutdownGrace)}, cleanup, nil
+}
+
+// Run serves until ctx ends, then drains in-flight requests.
+func (a *App) Run(ctx context.Context) error { return a.server.Run(ctx) }
