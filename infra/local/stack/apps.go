@@ -154,6 +154,29 @@ func (in *Instance) Start(ctx context.Context) error {
 	return waitHTTP(ctx, daprd, in.DaprURL()+"/v1.0/healthz", 2*time.Minute)
 }
 
+// RestartApp starts the app again beside its running sidecar, as a kubelet
+// restarts a crashed container while the daprd container keeps running.
+func (in *Instance) RestartApp(ctx context.Context) error {
+	in.mu.Lock()
+	old := in.app
+	in.mu.Unlock()
+	if old != nil && old.Running() {
+		old.Stop(AppStopGrace)
+	}
+	cmd := in.spec.Command
+	app, err := supervisor.Start(supervisor.Spec{
+		Name: in.Name(), Path: cmd[0], Args: cmd[1:], Dir: in.spec.AppDirPath,
+		Env: environ(in.Env()), LogDir: in.stack.LogDir, Console: in.stack.opts.Console,
+	})
+	if err != nil {
+		return err
+	}
+	in.mu.Lock()
+	in.app = app
+	in.mu.Unlock()
+	return waitHTTP(ctx, app, in.URL()+"/healthz", 5*time.Minute)
+}
+
 // Stop sends SIGTERM to the app, waits for it to drain, then stops the sidecar.
 func (in *Instance) Stop() {
 	in.mu.Lock()

@@ -97,4 +97,7 @@ type WorkSimulatePayload struct {
 	// FailAttempts makes the first N attempts fail; AlwaysFail every one.
 	FailAttempts int  `json:"failAttempts,omitempty"`
 	AlwaysFail   bool `json:"alwaysFail,omitempty"`
+	// FailUntil makes every attempt before this time fail: a job that is
+	// dead-lettered now and succeeds when replayed later.
+	FailUntil *time.Time `json:"failUntil,omitempty"`
 }

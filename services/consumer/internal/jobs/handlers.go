@@ -30,6 +30,9 @@ func WorkSimulate(ctx context.Context, job contract.Message, attempt int) (json.
 	if fe := contract.DecodeStrict(job.Payload, &p, "payload"); fe != nil {
 		return nil, Permanent(fe)
 	}
+	if p.FailUntil != nil && time.Now().Before(*p.FailUntil) {
+		return nil, fmt.Errorf("simulated failure until %s", p.FailUntil.Format(time.RFC3339))
+	}
 	if p.AlwaysFail || attempt <= p.FailAttempts {
 		return nil, fmt.Errorf("simulated failure on attempt %d", attempt)
 	}

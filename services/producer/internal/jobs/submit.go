@@ -157,18 +157,21 @@ func (s *Submitter) send(ctx context.Context, rec *contract.Record) error {
 	if err != nil {
 		return err
 	}
+	// Each broker reads its own keys: RabbitMQ messageID/contentType,
+	// Service Bus MessageId/ContentType; ttlInSeconds is common.
+	meta := map[string]string{
+		"messageID":    rec.ID,
+		"MessageId":    rec.ID,
+		"contentType":  "application/json",
+		"ttlInSeconds": strconv.Itoa(int(s.ttl.Seconds())),
+	}
+	// Carried as a message header, it is the parent the consumer's sidecar
+	// continues the trace from.
+	if tp := observability.TraceParent(ctx); tp != "" {
+		meta["traceparent"] = tp
+	}
 	err = s.dapr.InvokeOutputBinding(observability.OutgoingContext(ctx), &dapr.InvokeBindingRequest{
-		Name:      s.binding,
-		Operation: "create",
-		Data:      msg,
-		// Each broker reads its own keys: RabbitMQ messageID/contentType,
-		// Service Bus MessageId/ContentType; ttlInSeconds is common.
-		Metadata: map[string]string{
-			"messageID":    rec.ID,
-			"MessageId":    rec.ID,
-			"contentType":  "application/json",
-			"ttlInSeconds": strconv.Itoa(int(s.ttl.Seconds())),
-		},
+		Name: s.binding, Operation: "create", Data: msg, Metadata: meta,
 	})
 	if err != nil {
 		s.failures.Inc()

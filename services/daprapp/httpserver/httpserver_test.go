@@ -1,0 +1,91 @@
+package httpserver
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestReadyzReportsAnUnreachableSidecar(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close() // nothing listens there now
+	rec := httptest.NewRecorder()
+	Readyz(map[string]func(context.Context) error{"dapr sidecar": SidecarReady(port)})(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "dapr sidecar") {
+		t.Fatalf("%d %q", rec.Code, rec.Body)
+	}
+}
+
+func TestReadyzAnswers200WhenTheSidecarIsHealthy(t *testing.T) {
+	sidecar := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1.0/healthz" {
+			t.Errorf("probed %s", r.URL.Path)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer sidecar.Close()
+	port := sidecar.Listener.Addr().(*net.TCPAddr).Port
+	rec := httptest.NewRecorder()
+	Readyz(map[string]func(context.Context) error{"dapr sidecar": SidecarReady(port)})(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%d %q", rec.Code, rec.Body)
+	}
+}
+
+func TestRequireAppTokenRejectsOtherCallers(t *testing.T) {
+	h := RequireAppToken("s3cret", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	for token, want := range map[string]int{"": 401, "wrong": 401, "s3cret": 200} {
+		req := httptest.NewRequest("POST", "/jobs", nil)
+		if token != "" {
+			req.Header.Set("dapr-api-token", token)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("token %q: %d, want %d", token, rec.Code, want)
+		}
+	}
+}
+
+// Run lets an in-flight request finish after its context ends.
+func TestRunDrainsInFlightRequests(t *testing.T) {
+	started := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		close(started)
+		time.Sleep(300 * time.Millisecond)
+		w.Write([]byte("finished"))
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := New(ln.Addr().String(), h, slog.New(slog.NewTextHandler(io.Discard, nil)), 5*time.Second)
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	body := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String())
+		if err != nil {
+			body <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		body <- string(b)
+	}()
+	<-started
+	cancel()
+	if got := <-body; got != "finished" {
+		t.Fatalf("in-flight request got %q", got)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,254 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	contract "github.com/airdisplay/platform/services/contracts/jobs"
+)
+
+// Bad requests are answered 400 naming the field and the reason, and
+// nothing reaches the queue.
+func TestBadJobRequestsAre400AndEnqueueNothing(t *testing.T) {
+	before := metric(t, "jobs_enqueued_total", producerURL())
+	huge := strings.Repeat("x", 9<<20)
+	cases := []struct {
+		name, body, field, reason string
+	}{
+		{"malformed JSON", `{"type":`, "body", "malformed JSON"},
+		{"not an object", `[1,2]`, "body", "must be an object"},
+		{"unknown field", `{"type":"work.simulate","payload":{},"priority":1}`, "priority", "not a known field"},
+		{"missing type", `{"payload":{"sleepMs":1}}`, "type", "is required"},
+		{"unknown type", `{"type":"mine.bitcoin","payload":{}}`, "type", "unknown job type"},
+		{"missing payload", `{"type":"work.simulate"}`, "payload", "is required"},
+		{"payload wrong type", `{"type":"work.simulate","payload":"fast"}`, "payload", "must be an object"},
+		{"payload field wrong type", `{"type":"work.simulate","payload":{"sleepMs":"10"}}`, "payload.sleepMs", "must be an integer"},
+		{"payload out of range", `{"type":"work.simulate","payload":{"sleepMs":-1}}`, "payload.sleepMs", "from 0 to 60000"},
+		{"banner id invalid", `{"type":"banner.message","payload":{"bannerId":"Gate 12!","text":"hi"}}`, "payload.bannerId", "lower-case"},
+		{"banner text empty", `{"type":"banner.message","payload":{"bannerId":"gate-12","text":"  "}}`, "payload.text", "is required"},
+		{"banner text too long", `{"type":"banner.message","payload":{"bannerId":"gate-12","text":"` + strings.Repeat("a", 281) + `"}}`, "payload.text", "the limit is 280"},
+		{"payload too big", `{"type":"work.simulate","payload":{"pad":"` + strings.Repeat("a", 70<<10) + `"}}`, "payload", "the limit is 65536"},
+		{"bad idempotency key", `{"type":"work.simulate","payload":{},"idempotencyKey":"a b"}`, "idempotencyKey", "1 to 128"},
+		{"body too big", `{"type":"work.simulate","payload":{"pad":"` + huge + `"}}`, "body", "exceeds the limit"},
+		{"empty batch", `{"jobs":[]}`, "jobs", "at least one"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			url := producerURL() + "/v1/jobs"
+			if strings.HasPrefix(tc.body, `{"jobs"`) {
+				url += ":batch"
+			}
+			code, _, body := post(t, url, tc.body)
+			if code != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %v", code, body)
+			}
+			fields, _ := body["fields"].([]any)
+			if len(fields) == 0 {
+				t.Fatalf("no fields in %v", body)
+			}
+			f := fields[0].(map[string]any)
+			if f["field"] != tc.field || !strings.Contains(f["reason"].(string), tc.reason) {
+				t.Errorf("got field %q reason %q, want %q containing %q", f["field"], f["reason"], tc.field, tc.reason)
+			}
+		})
+	}
+	// A batch with one bad job is rejected whole.
+	code, _, body := post(t, producerURL()+"/v1/jobs:batch", `{"jobs":[{"type":"work.simulate","payload":{}},{"type":"nope","payload":{}}]}`)
+	if code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(body), "jobs[1].type") {
+		t.Errorf("mixed batch: %d %v", code, body)
+	}
+	if after := metric(t, "jobs_enqueued_total", producerURL()); after != before {
+		t.Errorf("jobs_enqueued_total went from %v to %v: a bad request enqueued something", before, after)
+	}
+}
+
+// A repeated idempotency key returns the first job, not a second one.
+func TestIdempotencyKeyReturnsTheFirstJob(t *testing.T) {
+	key := fmt.Sprintf("order-%d", time.Now().UnixNano())
+	req := map[string]any{"type": contract.TypeWorkSimulate, "payload": map[string]any{}, "idempotencyKey": key}
+	code1, _, first := post(t, producerURL()+"/v1/jobs", req)
+	code2, hdr, second := post(t, producerURL()+"/v1/jobs", req)
+	if code1 != http.StatusAccepted || code2 != http.StatusOK {
+		t.Fatalf("statuses %d then %d, want 202 then 200", code1, code2)
+	}
+	if first["id"] != second["id"] || second["replayed"] != true || hdr.Get("Location") != "/v1/jobs/"+first["id"].(string) {
+		t.Fatalf("first %v, second %v", first, second)
+	}
+}
+
+// 10,000 jobs through three competing consumers: every one succeeds and
+// its effect is committed exactly once.
+func TestTenThousandJobsThreeConsumersEffectsExactlyOnce(t *testing.T) {
+	ctx := context.Background()
+	urls := consumerURLs()
+	if len(urls) != 3 {
+		t.Fatalf("%d consumers running, want 3", len(urls))
+	}
+	committedBefore := metric(t, "jobs_side_effects_committed_total", urls...)
+	ids := submitBatch(t, 10_000, map[string]any{})
+	recs := waitAllSucceeded(ctx, t, ids, 5*time.Minute)
+
+	effs := effects(ctx, t, ids)
+	if len(effs) != len(ids) {
+		t.Fatalf("%d effect markers for %d jobs", len(effs), len(ids))
+	}
+	perConsumer := map[string]int{}
+	for id, r := range recs {
+		if effs[id]["committedBy"] != r.ProcessedBy {
+			t.Fatalf("job %s: effect committed by %v, record processed by %s", id, effs[id]["committedBy"], r.ProcessedBy)
+		}
+		perConsumer[r.ProcessedBy]++
+	}
+	// Every commit is counted by the consumer that made it: a job whose
+	// effects were committed twice would push the sum past 10,000.
+	if got := metric(t, "jobs_side_effects_committed_total", urls...) - committedBefore; got != float64(len(ids)) {
+		t.Fatalf("effects committed %v times for %d jobs", got, len(ids))
+	}
+	if len(perConsumer) != 3 {
+		t.Errorf("work spread over %d consumers, want all 3: %v", len(perConsumer), perConsumer)
+	}
+	t.Logf("jobs per consumer: %v", perConsumer)
+}
+
+// SIGKILL one consumer in the middle of a run: nothing is lost and no
+// effect is committed twice. As a kubelet would, the launcher then starts
+// the app again beside its sidecar, which still holds the messages it had
+// prefetched (unacknowledged, so never lost).
+func TestConsumerKilledMidRunLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	victim := env.stack.Apps("consumer")[1]
+	ids := submitBatch(t, 3000, map[string]any{"sleepMs": 2})
+
+	// Kill once about a fifth of the jobs are done.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		done := 0
+		for _, r := range records(ctx, t, ids) {
+			if r.Status == contract.StatusSucceeded {
+				done++
+			}
+		}
+		if done >= len(ids)/5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d jobs done before the kill", done)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	victim.AppProcess().Kill()
+	t.Logf("killed %s (SIGKILL)", victim.Name())
+	time.Sleep(2 * time.Second) // a restart back-off
+	must(t, victim.RestartApp(ctx))
+
+	recs := waitAllSucceeded(ctx, t, ids, 3*time.Minute)
+	effs := effects(ctx, t, ids)
+	if len(effs) != len(ids) {
+		t.Fatalf("%d effect markers for %d jobs", len(effs), len(ids))
+	}
+	for id, r := range recs {
+		if effs[id]["committedBy"] != r.ProcessedBy {
+			t.Fatalf("job %s: effect committed by %v, record says %s", id, effs[id]["committedBy"], r.ProcessedBy)
+		}
+	}
+}
+
+// SIGTERM (a KEDA scale-in) lets in-flight jobs finish: none is redelivered.
+func TestConsumerDrainsInFlightJobsOnSIGTERM(t *testing.T) {
+	ctx := context.Background()
+	victim := env.stack.Apps("consumer")[2]
+	ids := make([]string, 6)
+	for i := range ids {
+		ids[i] = submit(t, contract.TypeWorkSimulate, map[string]any{"sleepMs": 2500})
+	}
+	// Wait until the victim holds one of them.
+	deadline := time.Now().Add(30 * time.Second)
+	for metric(t, "jobs_in_flight", victim.URL()) < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the victim never took a job")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	victim.Stop() // SIGTERM to the app, then its sidecar
+	if !logContains(t, victim.AppProcess().LogPath, `"msg":"drained"`) {
+		t.Error("the consumer did not report a completed drain")
+	}
+	for _, id := range ids {
+		r := waitStatus(t, id, contract.StatusSucceeded, time.Minute)
+		if r.Attempts != 1 {
+			t.Errorf("job %s took %d attempts: in-flight work was lost on SIGTERM", id, r.Attempts)
+		}
+	}
+	must(t, victim.Start(ctx))
+}
+
+// A job that keeps failing is dead-lettered after the configured attempts,
+// keeps its payload, is listed, and succeeds when replayed.
+func TestFailingJobIsDeadLetteredThenReplayed(t *testing.T) {
+	until := time.Now().Add(8 * time.Second).UTC()
+	id := submit(t, contract.TypeWorkSimulate, map[string]any{"failUntil": until.Format(time.RFC3339Nano)})
+	rec := waitStatus(t, id, contract.StatusDeadLettered, time.Minute)
+	if rec.Attempts != maxAttempts || !strings.Contains(rec.LastError, "simulated failure") || !strings.Contains(string(rec.Payload), "failUntil") {
+		t.Fatalf("dead letter: %+v", rec)
+	}
+	if !listedAsDeadLetter(t, id) {
+		t.Fatal("the job is not in GET /v1/jobs?status=dead-lettered")
+	}
+	time.Sleep(time.Until(until))
+	code, _, body := post(t, producerURL()+"/v1/jobs/"+id+":retry", "")
+	if code != http.StatusAccepted {
+		t.Fatalf("retry: %d %v", code, body)
+	}
+	rec = waitStatus(t, id, contract.StatusSucceeded, time.Minute)
+	if rec.Attempts != 1 {
+		t.Errorf("replay took %d attempts", rec.Attempts)
+	}
+	if listedAsDeadLetter(t, id) {
+		t.Error("a replayed job is still listed as a dead letter")
+	}
+	// Only dead letters can be replayed.
+	if code, _, _ := post(t, producerURL()+"/v1/jobs/"+id+":retry", ""); code != http.StatusConflict {
+		t.Errorf("retry of a succeeded job: %d, want 409", code)
+	}
+}
+
+// An unparseable message is set aside as a dead letter while the jobs
+// behind it flow.
+func TestPoisonMessageIsSetAsideWhileLaterJobsFlow(t *testing.T) {
+	conn, err := amqp.Dial(env.stack.RabbitURL)
+	must(t, err)
+	defer conn.Close()
+	ch, err := conn.Channel()
+	must(t, err)
+	poison := fmt.Sprintf("this is not a job %d", time.Now().UnixNano())
+	must(t, ch.PublishWithContext(context.Background(), "", "jobs", false, false, amqp.Publishing{
+		DeliveryMode: amqp.Persistent, ContentType: "text/plain", Body: []byte(poison),
+	}))
+	id := submit(t, contract.TypeWorkSimulate, map[string]any{})
+	waitStatus(t, id, contract.StatusSucceeded, 30*time.Second)
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		for _, j := range deadLetters(t) {
+			if strings.Contains(string(j.Payload), poison) {
+				if !strings.HasPrefix(j.ID, "poison-") || !strings.Contains(j.LastError, "unparseable") {
+					t.Errorf("poison record: %+v", j)
+				}
+				if code, _, _ := post(t, producerURL()+"/v1/jobs/"+j.ID+":retry", ""); code != http.StatusConflict {
+					t.Errorf("replaying an unparseable message: %d, want 409", code)
+				}
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the poison message never showed up as a dead letter")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
