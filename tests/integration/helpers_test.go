@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"os"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -223,7 +223,6 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-
 
 func logContains(t *testing.T, path, s string) bool {
 	t.Helper()

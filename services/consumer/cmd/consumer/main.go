@@ -8,8 +8,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/airdisplay/platform/services/daprapp/observability"
 	"github.com/airdisplay/platform/services/consumer/internal/service"
+	"github.com/airdisplay/platform/services/daprapp/observability"
 )
 
 func main() {
