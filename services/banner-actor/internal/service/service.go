@@ -1,5 +1,6 @@
-// Package service wires banner-actor: configuration, the Dapr client, the
-// Banner actor registration and the HTTP server the sidecar calls.
+// Package service wires banner-actor: configuration, one Dapr client for
+// the process, the Banner actor, the REST API, the WebSocket hub fed by
+// pub/sub, and the embedded UI.
 package service
 
 import (
@@ -8,11 +9,19 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
+	"time"
 
 	dapr "github.com/dapr/go-sdk/client"
+	"github.com/dapr/go-sdk/service/common"
 	daprhttp "github.com/dapr/go-sdk/service/http"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/airdisplay/platform/services/banner-actor/internal/api"
+	"github.com/airdisplay/platform/services/banner-actor/internal/banner"
+	"github.com/airdisplay/platform/services/banner-actor/internal/realtime"
+	"github.com/airdisplay/platform/services/banner-actor/internal/ui"
+	"github.com/airdisplay/platform/services/contracts/banners"
 	"github.com/airdisplay/platform/services/daprapp/envconfig"
 	"github.com/airdisplay/platform/services/daprapp/httpserver"
 	"github.com/airdisplay/platform/services/daprapp/observability"
@@ -20,20 +29,40 @@ import (
 
 // Config is banner-actor's configuration; README.md lists every variable.
 type Config struct {
-	Port         int    // APP_PORT
-	DaprHTTPPort int    // DAPR_HTTP_PORT
-	DaprGRPCPort int    // DAPR_GRPC_PORT
-	LogLevel     string // LOG_LEVEL
+	Port           int           // APP_PORT
+	DaprHTTPPort   int           // DAPR_HTTP_PORT
+	DaprGRPCPort   int           // DAPR_GRPC_PORT
+	LogLevel       string        // LOG_LEVEL
+	StateStore     string        // STATE_STORE: actor state store, also holds the banner index
+	PubSub         string        // PUBSUB: where banner-updated events go
+	Display        time.Duration // BANNER_DISPLAY_DURATION
+	MaxQueue       int           // BANNER_MAX_QUEUE
+	HistorySize    int           // BANNER_HISTORY
+	IndexPageSize  int           // BANNER_INDEX_PAGE_SIZE
+	WSBuffer       int           // WS_CLIENT_BUFFER: events a client may lag before it is dropped
+	AllowedOrigins []string      // WS_ALLOWED_ORIGINS: extra Origin hosts for the WebSocket
+	MaxBodyBytes   int           // MAX_BODY_BYTES
 }
 
 // LoadConfig reads the configuration; it reports every bad value at once.
 func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 	l := envconfig.New(lookup)
 	c := Config{
-		Port:         l.Int("APP_PORT", 8083, 1, 65535),
-		DaprHTTPPort: l.Int("DAPR_HTTP_PORT", 3500, 1, 65535),
-		DaprGRPCPort: l.Int("DAPR_GRPC_PORT", 50001, 1, 65535),
-		LogLevel:     l.String("LOG_LEVEL", "info"),
+		Port:          l.Int("APP_PORT", 8083, 1, 65535),
+		DaprHTTPPort:  l.Int("DAPR_HTTP_PORT", 3500, 1, 65535),
+		DaprGRPCPort:  l.Int("DAPR_GRPC_PORT", 50001, 1, 65535),
+		LogLevel:      l.String("LOG_LEVEL", "info"),
+		StateStore:    l.String("STATE_STORE", "statestore"),
+		PubSub:        l.String("PUBSUB", "pubsub"),
+		Display:       l.Duration("BANNER_DISPLAY_DURATION", 60*time.Second),
+		MaxQueue:      l.Int("BANNER_MAX_QUEUE", 20, 0, 10_000),
+		HistorySize:   l.Int("BANNER_HISTORY", 10, 0, 1000),
+		IndexPageSize: l.Int("BANNER_INDEX_PAGE_SIZE", 1000, 10, 100_000),
+		WSBuffer:      l.Int("WS_CLIENT_BUFFER", 256, 1, 100_000),
+		MaxBodyBytes:  l.Int("MAX_BODY_BYTES", 64<<10, 1024, 16<<20),
+	}
+	if o := l.String("WS_ALLOWED_ORIGINS", ""); o != "" {
+		c.AllowedOrigins = strings.Split(o, ",")
 	}
 	return c, l.Resolved(), l.Err()
 }
@@ -44,6 +73,7 @@ type App struct {
 		Start() error
 		GracefulStop() error
 	}
+	hub *realtime.Hub
 	log *slog.Logger
 }
 
@@ -54,26 +84,55 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 		return nil, nil, fmt.Errorf("connect to the dapr sidecar: %w", err)
 	}
 	metrics := observability.NewMetrics()
+	index := banner.NewIndex(client, cfg.StateStore, cfg.IndexPageSize)
+	deps := &banner.Deps{
+		Dapr: client, PubSub: cfg.PubSub, Display: cfg.Display, MaxQueue: cfg.MaxQueue,
+		HistorySize: cfg.HistorySize, Index: index, Log: log, Now: time.Now,
+		Metrics: banner.NewMetrics(metrics.Registry),
+	}
+	hub := realtime.NewHub(cfg.WSBuffer, cfg.AllowedOrigins, log, metrics.Registry)
+
 	mux := chi.NewRouter()
 	mux.Get("/healthz", httpserver.Healthz)
 	mux.Get("/readyz", httpserver.Readyz(map[string]func(context.Context) error{
 		"dapr sidecar": httpserver.SidecarReady(cfg.DaprHTTPPort),
 	}))
 	mux.Method(http.MethodGet, "/metrics", metrics.Handler())
+	api.New(client, index, int64(cfg.MaxBodyBytes), log).Register(mux, metrics)
+	mux.Method(http.MethodGet, "/v1/ws", hub)
+	mux.Method(http.MethodGet, "/*", ui.Handler())
+
+	// The SDK service adds the routes daprd calls (actor methods and
+	// reminders, pub/sub subscriptions) to the same router.
 	svc := daprhttp.NewServiceWithMux(fmt.Sprintf(":%d", cfg.Port), mux)
-	return &App{svc: svc, log: log}, func() { client.Close() }, nil
+	svc.RegisterActorImplFactoryContext(banner.Factory(deps))
+	err = svc.AddTopicEventHandler(&common.Subscription{
+		PubsubName: cfg.PubSub, Topic: banners.Topic, Route: "/events/banner-updated",
+	}, func(_ context.Context, e *common.TopicEvent) (bool, error) {
+		if err := hub.HandleEvent(e.RawData); err != nil {
+			log.Warn("malformed banner event dropped", "error", err)
+		}
+		return false, nil
+	})
+	if err != nil {
+		client.Close()
+		return nil, nil, err
+	}
+	return &App{svc: svc, hub: hub, log: log}, func() { client.Close() }, nil
 }
 
 // Run serves until ctx ends, then stops gracefully.
 func (a *App) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.svc.Start() }()
+	a.log.Info("http server listening")
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
 	a.log.Info("stopping")
+	a.hub.Close()
 	if err := a.svc.GracefulStop(); err != nil {
 		return err
 	}

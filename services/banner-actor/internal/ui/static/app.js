@@ -1,0 +1,144 @@
+// AirDisplay live board. Every piece of user text is set with textContent,
+// never innerHTML, so a message can never inject markup or script.
+'use strict';
+
+const banners = new Map(); // id -> {view, el}
+const $ = (id) => document.getElementById(id);
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function card(id) {
+  let entry = banners.get(id);
+  if (entry) return entry;
+  const root = el('article', 'banner');
+  root.dataset.bannerId = id;
+  const name = el('div', 'name');
+  const location = el('div', 'location');
+  const display = el('div', 'display idle');
+  display.dataset.role = 'message';
+  const meta = el('div', 'meta');
+  const author = el('span', 'author');
+  const countdown = el('span', 'countdown');
+  countdown.dataset.role = 'countdown';
+  meta.append(author, countdown);
+  const queueTitle = el('div', 'location');
+  const queue = el('ol', 'queue');
+  queue.dataset.role = 'queue';
+  root.append(name, location, display, meta, queueTitle, queue);
+  $('banners').append(root);
+  entry = { view: null, el: { root, name, location, display, author, countdown, queueTitle, queue } };
+  banners.set(id, entry);
+  const opt = el('option', '', id);
+  opt.value = id;
+  $('post-banner').append(opt);
+  return entry;
+}
+
+// apply renders a view unless a newer one was already shown.
+function apply(view) {
+  const entry = card(view.id);
+  if (entry.view && view.version <= entry.view.version) return;
+  entry.view = view;
+  const e = entry.el;
+  e.name.textContent = view.name || view.id;
+  e.location.textContent = view.location || '';
+  if (view.current) {
+    e.display.textContent = view.current.text;
+    e.display.classList.remove('idle');
+    e.author.textContent = view.current.author ? '— ' + view.current.author : '';
+  } else {
+    e.display.textContent = 'no message';
+    e.display.classList.add('idle');
+    e.author.textContent = '';
+  }
+  e.queue.replaceChildren(...(view.queue || []).map((m) => el('li', '', m.text)));
+  e.queueTitle.textContent = view.queue && view.queue.length ? `queued (${view.queue.length})` : '';
+  tick();
+}
+
+function tick() {
+  const now = Date.now();
+  for (const { view, el: e } of banners.values()) {
+    if (!view || !view.current || !view.current.expiresAt) { e.countdown.textContent = ''; continue; }
+    const left = Math.max(0, Math.ceil((Date.parse(view.current.expiresAt) - now) / 1000));
+    e.countdown.textContent = left > 0 ? `${left}s left` : 'expiring…';
+  }
+}
+
+async function loadAll() {
+  let cursor = '';
+  do {
+    const res = await fetch('/v1/banners?limit=500' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+    if (!res.ok) return;
+    const page = await res.json();
+    page.banners.forEach(apply);
+    cursor = page.nextCursor || '';
+  } while (cursor);
+}
+
+function connect() {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const ws = new WebSocket(`${scheme}://${location.host}/v1/ws`);
+  ws.onopen = () => { setStatus('live', 'live'); loadAll(); };
+  ws.onmessage = (msg) => {
+    let ev;
+    try { ev = JSON.parse(msg.data); } catch { return; }
+    if (ev.type === 'hello' || !ev.banner) return;
+    apply(ev.banner);
+  };
+  ws.onclose = () => { setStatus('offline', 'reconnecting…'); setTimeout(connect, 1000); };
+}
+
+function setStatus(state, text) {
+  const s = $('status');
+  s.dataset.state = state;
+  s.textContent = text;
+}
+
+function show(target, kind, text) {
+  target.dataset.kind = kind;
+  target.textContent = text;
+}
+
+function problem(body) {
+  if (body && body.fields && body.fields.length) return body.fields.map((f) => `${f.field} ${f.reason}`).join('; ');
+  return (body && body.error) || 'request failed';
+}
+
+$('post-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const id = $('post-banner').value;
+  const out = $('post-result');
+  const res = await fetch(`/v1/banners/${encodeURIComponent(id)}/messages`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ text: $('post-text').value, author: $('post-author').value, queue: $('post-queue').checked }),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (res.status === 201) show(out, 'ok', 'Shown now.');
+  else if (res.status === 202) show(out, 'ok', `Queued at position ${body.position}.`);
+  else if (res.status === 409) {
+    const at = new Date(body.availableAt);
+    show(out, 'error', `Busy: ${body.error}. Free at ${at.toLocaleTimeString()} (retry in ${res.headers.get('Retry-After')}s), or tick "queue if busy".`);
+  } else show(out, 'error', problem(body));
+  if (body.banner) apply(body.banner);
+});
+
+$('register-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const id = $('reg-id').value;
+  const out = $('reg-result');
+  const res = await fetch(`/v1/banners/${encodeURIComponent(id)}`, {
+    method: 'PUT', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: $('reg-name').value, location: $('reg-location').value }),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (res.ok) { show(out, 'ok', `Registered ${id}.`); apply(body); } else show(out, 'error', problem(body));
+});
+
+setInterval(tick, 250);
+connect();
