@@ -10,6 +10,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -24,7 +25,10 @@ var env struct {
 	redis *redis.Client
 }
 
-const maxAttempts = 3 // JOB_MAX_ATTEMPTS for the consumers under test
+const (
+	maxAttempts     = 3               // JOB_MAX_ATTEMPTS for the consumers under test
+	displayDuration = 10 * time.Second // BANNER_DISPLAY_DURATION: short, yet longer than a restart
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -38,8 +42,11 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	s, err := localstack.Start(context.Background(), dir, localstack.Options{
-		Replicas: map[string]int{"consumer": 3},
-		AppEnv:   map[string]map[string]string{"consumer": {"JOB_MAX_ATTEMPTS": fmt.Sprint(maxAttempts)}},
+		Replicas: map[string]int{"consumer": 3, "banner-actor": 2},
+		AppEnv: map[string]map[string]string{
+			"consumer":     {"JOB_MAX_ATTEMPTS": fmt.Sprint(maxAttempts)},
+			"banner-actor": {"BANNER_DISPLAY_DURATION": displayDuration.String(), "BANNER_MAX_QUEUE": "5"},
+		},
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "integration: the local stack did not start (run `make test`, which installs and builds what it needs):", err)

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the local stack runs on, when missing:
-# redis-server and rabbitmq-server (which brings Erlang and epmd).
+# Installs the Debian packages the local stack and its tests need, when
+# missing: redis-server, rabbitmq-server (which brings Erlang and epmd) and
+# chromium (the browser tests drive it headless).
 # Exits non-zero naming the package it could not install.
 set -euo pipefail
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ "${#need[@]}" -eq 0 ] && exit 0
 
 echo "install-deps: installing ${need[*]}"
@@ -31,3 +33,4 @@ if ! $sudo env RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${need
 fi
 command -v redis-server >/dev/null 2>&1 || { echo "install-deps: redis-server still missing after install" >&2; exit 1; }
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || { echo "install-deps: rabbitmq-server still missing after install" >&2; exit 1; }
+command -v chromium >/dev/null 2>&1 || { echo "install-deps: chromium still missing after install" >&2; exit 1; }

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	dapr "github.com/dapr/go-sdk/client"
 
+	"github.com/airdisplay/platform/services/contracts/banners"
 	contract "github.com/airdisplay/platform/services/contracts/jobs"
 	"github.com/airdisplay/platform/services/daprapp/observability"
 )
@@ -60,14 +60,6 @@ func burn(d time.Duration) {
 	_ = x
 }
 
-// bannerPost is the Banner actor's PostMessage input.
-type bannerPost struct {
-	ID     string `json:"id"`
-	Text   string `json:"text"`
-	Author string `json:"author,omitempty"`
-	Queue  bool   `json:"queue,omitempty"`
-}
-
 // BannerMessage posts the message to the banner's actor. The job id is the
 // message id, so a repeated delivery is recognised by the actor and shows
 // the message once.
@@ -80,22 +72,26 @@ func BannerMessage(c dapr.Client, actorType string) Handler {
 		if errs := p.Validate(contract.DefaultLimits); len(errs) > 0 {
 			return nil, Permanent(errors.New(errs[0].Error()))
 		}
-		data, _ := json.Marshal(bannerPost{ID: job.ID, Text: p.Text, Author: p.Author, Queue: p.Queue})
+		data, _ := json.Marshal(banners.Post{ID: job.ID, Text: p.Text, Author: p.Author, Queue: p.Queue})
 		resp, err := c.InvokeActor(observability.OutgoingContext(ctx), &dapr.InvokeActorRequest{
 			ActorType: actorType, ActorID: p.BannerID, Method: "PostMessage", Data: data,
 		})
 		if err != nil {
-			// The actor answers a business rejection (banner busy, queue
-			// full, not registered) as an error whose text says so; those
-			// cannot succeed on retry.
-			if msg := err.Error(); strings.Contains(msg, "banner busy") || strings.Contains(msg, "queue full") || strings.Contains(msg, "not registered") {
-				return nil, Permanent(err)
-			}
-			return nil, err
+			return nil, err // the actor or its host is unavailable: retry
 		}
-		if resp == nil || len(resp.Data) == 0 {
-			return json.RawMessage(`{}`), nil
+		var res banners.PostResult
+		if resp == nil || json.Unmarshal(resp.Data, &res) != nil {
+			return nil, errors.New("banner actor gave no result")
 		}
-		return resp.Data, nil
+		switch res.Outcome {
+		case banners.OutcomeShown, banners.OutcomeQueued, banners.OutcomeDuplicate:
+			// Duplicate: an earlier attempt of this job already posted it.
+			out, _ := json.Marshal(map[string]any{"outcome": res.Outcome, "position": res.Position, "availableAt": res.AvailableAt})
+			return out, nil
+		default:
+			// Busy, queue full or not registered: retrying the same
+			// request cannot succeed, so it goes straight to dead letters.
+			return nil, Permanent(fmt.Errorf("banner %s refused the message (%s): %s", p.BannerID, res.Outcome, res.Reason))
+		}
 	}
 }
