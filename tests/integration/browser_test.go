@@ -23,10 +23,17 @@ func chromium(t *testing.T) (context.Context, context.CancelFunc) {
 			t.Fatal("chromium not found: run `make deps` (installs Debian's chromium) or set CHROMIUM")
 		}
 	}
+	// Not t.TempDir: Chromium may still be writing its profile as it exits,
+	// and a failed removal would fail the test.
+	profile, err := os.MkdirTemp("", "airdisplay-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(profile) })
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		// The machine has no network: keep Chromium from reaching out.
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
@@ -55,7 +62,7 @@ func TestLiveUIInTwoBrowserPages(t *testing.T) {
 	}
 	pageA, closeA := chromedp.NewContext(ctx)
 	defer closeA()
-	open(pageA, replicas[0].URL()+"/") // starts the browser
+	open(pageA, replicas[0].URL()+"/")          // starts the browser
 	pageB, closeB := chromedp.NewContext(pageA) // a second tab, on the other replica
 	defer closeB()
 	open(pageB, replicas[len(replicas)-1].URL()+"/")

@@ -26,7 +26,7 @@ var env struct {
 }
 
 const (
-	maxAttempts     = 3               // JOB_MAX_ATTEMPTS for the consumers under test
+	maxAttempts     = 3                // JOB_MAX_ATTEMPTS for the consumers under test
 	displayDuration = 10 * time.Second // BANNER_DISPLAY_DURATION: short, yet longer than a restart
 )
 
