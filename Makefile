@@ -13,6 +13,9 @@ CONSUMER_REPLICAS ?= 2
 MODULES := services/daprapp services/contracts services/producer services/consumer services/banner-actor infra/local tests
 STATICCHECK_VERSION := v0.8.2
 TEST_TIMEOUT ?= 30m
+BENCH_JOBS ?= 5000
+BENCH_BANNERS ?= 10000
+BENCH_ACTIVATIONS ?= 100000
 
 .PHONY: help
 help: ## Show this help
@@ -38,6 +41,17 @@ run: deps dapr $(BIN)/devstack ## Start the whole platform locally (Ctrl-C stops
 .PHONY: test
 test: deps dapr ## Unit and integration tests against real daprd, Redis and RabbitMQ
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(addsuffix /...,$(addprefix ./,$(MODULES)))
+
+.PHONY: bench
+bench: bench-jobs bench-banners ## Both benchmarks; figures printed beside same-run baselines, never asserted
+
+.PHONY: bench-jobs
+bench-jobs: deps dapr ## Jobs/s and latency of the Dapr job pipeline vs. raw AMQP (BENCH_JOBS=5000)
+	cd tests && go run ./bench jobs -n $(BENCH_JOBS)
+
+.PHONY: bench-banners
+bench-banners: deps dapr ## Banner posts/s vs. a Redis Lua check-and-set; 100k activations with peak RSS
+	cd tests && go run ./bench banners -banners $(BENCH_BANNERS) -activations $(BENCH_ACTIVATIONS)
 
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck over every module

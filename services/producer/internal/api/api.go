@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	contract "github.com/airdisplay/platform/services/contracts/jobs"
 	"github.com/airdisplay/platform/services/contracts/jobstore"
@@ -25,7 +26,9 @@ var openAPI []byte
 type Limits struct {
 	MaxBodyBytes int64
 	MaxBatch     int
-	Job          contract.Limits
+	// BatchConcurrency bounds the jobs of one batch submitted at once.
+	BatchConcurrency int
+	Job              contract.Limits
 }
 
 // Handler serves the API.
@@ -141,19 +144,44 @@ func (h *Handler) createBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := make([]jobRef, len(req.Jobs))
+	errs2 := make([]error, len(req.Jobs))
+	// Jobs are independent; submitting several at once keeps a large batch
+	// from paying every sidecar round trip in series.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, h.limits.BatchConcurrency)
 	for i, j := range req.Jobs {
-		res, err := h.jobs.Submit(r.Context(), j)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			res, err := h.jobs.Submit(r.Context(), j)
+			if err != nil {
+				errs2[i] = err
+				return
+			}
+			out[i] = jobRef{ID: res.Record.ID, Status: res.Record.Status, Location: location(res.Record.ID), Replayed: res.Replayed}
+		}()
+	}
+	wg.Wait()
+	var enqueued []jobRef
+	var failed []contract.FieldError
+	for i, err := range errs2 {
 		if err != nil {
-			// Jobs before i are enqueued; say so, so the client can resubmit
-			// the rest (idempotency keys make resubmitting all of it safe).
-			h.log.ErrorContext(r.Context(), "batch stopped", "index", i, "error", err)
-			writeJSON(w, http.StatusServiceUnavailable, struct {
-				errorBody
-				Enqueued []jobRef `json:"enqueued"`
-			}{errorBody{Error: fmt.Sprintf("jobs[%d] could not be enqueued: %v", i, err)}, out[:i]})
-			return
+			failed = append(failed, contract.FieldError{Field: fmt.Sprintf("jobs[%d]", i), Reason: "could not be enqueued; resubmit it"})
+			h.log.ErrorContext(r.Context(), "batch job not enqueued", "index", i, "error", err)
+		} else {
+			enqueued = append(enqueued, out[i])
 		}
-		out[i] = jobRef{ID: res.Record.ID, Status: res.Record.Status, Location: location(res.Record.ID), Replayed: res.Replayed}
+	}
+	if len(failed) > 0 {
+		// Say which were enqueued and which not: resubmitting the batch
+		// with idempotency keys is safe.
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, struct {
+			errorBody
+			Enqueued []jobRef `json:"enqueued"`
+		}{errorBody{Error: fmt.Sprintf("%d of %d jobs could not be enqueued", len(failed), len(req.Jobs)), Fields: failed}, enqueued})
+		return
 	}
 	writeJSON(w, http.StatusAccepted, struct {
 		Jobs []jobRef `json:"jobs"`

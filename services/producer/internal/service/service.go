@@ -30,6 +30,7 @@ type Config struct {
 	JobsBinding   string        // JOBS_BINDING: output binding component
 	JobTTL        time.Duration // JOB_TTL: how long a job may wait in the queue
 	MaxBatch      int           // MAX_BATCH: jobs per batch request
+	BatchWorkers  int           // BATCH_CONCURRENCY: jobs of a batch submitted at once
 	MaxBodyBytes  int           // MAX_BODY_BYTES: request body limit
 	MaxPayload    int           // MAX_PAYLOAD_BYTES: one job's payload limit
 	ShutdownGrace time.Duration // SHUTDOWN_GRACE: in-flight request drain time
@@ -47,6 +48,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 		JobsBinding:   l.String("JOBS_BINDING", "jobs"),
 		JobTTL:        l.Duration("JOB_TTL", 24*time.Hour),
 		MaxBatch:      l.Int("MAX_BATCH", 1000, 1, 100_000),
+		BatchWorkers:  l.Int("BATCH_CONCURRENCY", 16, 1, 1024),
 		MaxBodyBytes:  l.Int("MAX_BODY_BYTES", 8<<20, 1024, 256<<20),
 		MaxPayload:    l.Int("MAX_PAYLOAD_BYTES", contract.DefaultLimits.MaxPayloadBytes, 64, 16<<20),
 		ShutdownGrace: l.Duration("SHUTDOWN_GRACE", 15*time.Second),
@@ -71,9 +73,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 	metrics := observability.NewMetrics()
 	submitter := jobs.NewSubmitter(client, jobstore.NewStore(client, cfg.JobStore), cfg.JobsBinding, cfg.JobTTL, metrics.Registry)
 	handler := api.New(submitter, api.Limits{
-		MaxBodyBytes: int64(cfg.MaxBodyBytes),
-		MaxBatch:     cfg.MaxBatch,
-		Job:          contract.Limits{MaxPayloadBytes: cfg.MaxPayload, MaxTextRunes: contract.DefaultLimits.MaxTextRunes},
+		MaxBodyBytes:     int64(cfg.MaxBodyBytes),
+		MaxBatch:         cfg.MaxBatch,
+		BatchConcurrency: cfg.BatchWorkers,
+		Job:              contract.Limits{MaxPayloadBytes: cfg.MaxPayload, MaxTextRunes: contract.DefaultLimits.MaxTextRunes},
 	}, log)
 
 	mux := http.NewServeMux()

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/airdisplay/platform/services/contracts/banners"
+	"github.com/airdisplay/platform/tests/localstack"
+)
+
+// benchBanners posts one message to each of N registered banners from C
+// concurrent clients through the REST API and the Banner actors, then does
+// the same check-and-set directly on Redis with a Lua script (the
+// lock-based design the actors replace); then activates many distinct
+// banners and reports time and peak memory of banner-actor and its sidecar.
+func benchBanners(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("banners", flag.ExitOnError)
+	n := intFlag(fs, "banners", 10_000, "banners posted to")
+	clients := intFlag(fs, "clients", 64, "concurrent clients")
+	activations := intFlag(fs, "activations", 100_000, "distinct banners to activate")
+	_ = fs.Parse(args)
+
+	s, stop, err := startStack(ctx, localstack.Options{Replicas: map[string]int{"consumer": 1}})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	app := s.App("banner-actor")
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients}, Timeout: 30 * time.Second}
+
+	fmt.Printf("registering %d banners…\n", *n)
+	ids := make([]string, *n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("bench-%d", i)
+	}
+	if _, err := parallel(ctx, ids, 16, func(id string) (int, error) {
+		return call(ctx, hc, http.MethodPut, app.URL()+"/v1/banners/"+id, banners.Registration{Name: "Bench " + id})
+	}); err != nil {
+		return err
+	}
+
+	fmt.Printf("actor path: one post to each of %d banners from %d clients…\n", *n, *clients)
+	actor, err := parallel(ctx, ids, *clients, func(id string) (int, error) {
+		return call(ctx, hc, http.MethodPost, app.URL()+"/v1/banners/"+id+"/messages", banners.Post{Text: "benchmark message"})
+	})
+	if err != nil {
+		return err
+	}
+	actor.name = "banner actors (REST → daprd → actor)"
+
+	fmt.Printf("baseline: the same check-and-set as a Redis Lua script, %d clients…\n", *clients)
+	rdb := redis.NewClient(&redis.Options{Addr: s.RedisAddr, PoolSize: *clients})
+	defer rdb.Close()
+	lua := redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], 'expiresAt')
+if cur and tonumber(cur) > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'text', ARGV[2], 'expiresAt', ARGV[1] + 60000)
+return 1`)
+	base, err := parallel(ctx, ids, *clients, func(id string) (int, error) {
+		ok, err := lua.Run(ctx, rdb, []string{"bench-lock:" + id}, time.Now().UnixMilli(), "benchmark message").Int()
+		if ok == 1 {
+			return http.StatusCreated, err
+		}
+		return http.StatusConflict, err
+	})
+	if err != nil {
+		return err
+	}
+	base.name = "redis Lua check-and-set"
+	printTable(fmt.Sprintf("Banner posts: %d banners, %d clients (accepted posts)", *n, *clients), "posts", actor, base)
+	fmt.Printf("\nratio actors/lua throughput: %.3f\n", actor.rate()/base.rate())
+
+	fmt.Printf("\nactivating %d distinct banners (GET through the actor)…\n", *activations)
+	act := make([]string, *activations)
+	for i := range act {
+		act[i] = fmt.Sprintf("activate-%d", i)
+	}
+	before := rssKB(app.AppProcess().Pid(), app.Sidecar().Pid())
+	r, err := parallel(ctx, act, *clients, func(id string) (int, error) {
+		return call(ctx, hc, http.MethodGet, app.URL()+"/v1/banners/"+id, nil)
+	})
+	if err != nil {
+		return err
+	}
+	after := rssKB(app.AppProcess().Pid(), app.Sidecar().Pid())
+	fmt.Printf("activated %d banners in %s (%.0f/s); peak RSS of banner-actor + daprd: %d MiB (%d MiB before)\n",
+		r.n, r.elapsed.Round(time.Millisecond), r.rate(), after/1024, before/1024)
+	return nil
+}
+
+// parallel runs fn over items with c workers and times it; only 201/200/404
+// answers count as done (404 is an unregistered banner, expected when
+// activating).
+func parallel(ctx context.Context, items []string, c int, fn func(string) (int, error)) (result, error) {
+	var next atomic.Int64
+	var mu sync.Mutex
+	res := result{}
+	var firstErr error
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(items) || ctx.Err() != nil {
+					return
+				}
+				t0 := time.Now()
+				code, err := fn(items[i])
+				d := time.Since(t0)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("%s: %w", items[i], err)
+				}
+				if code == http.StatusCreated || code == http.StatusOK || code == http.StatusNotFound {
+					res.n++
+				}
+				res.latencies = append(res.latencies, d)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	return res, firstErr
+}
+
+func call(ctx context.Context, hc *http.Client, method, url string, body any) (int, error) {
+	var rd *bytes.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		rd = bytes.NewReader(raw)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, _ := http.NewRequestWithContext(ctx, method, url, rd)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 500 {
+		return resp.StatusCode, fmt.Errorf("%s %s: %s", method, url, resp.Status)
+	}
+	return resp.StatusCode, nil
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+	"github.com/redis/go-redis/v9"
+
+	contract "github.com/airdisplay/platform/services/contracts/jobs"
+	"github.com/airdisplay/platform/tests/localstack"
+)
+
+// benchJobs sends N work.simulate jobs through producer → jobs binding →
+// consumers and measures throughput and enqueue-to-processed latency; then,
+// on the same RabbitMQ, N messages of the same size published and consumed
+// (manual ack) by as many raw AMQP consumers.
+func benchJobs(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("jobs", flag.ExitOnError)
+	n := intFlag(fs, "n", 5000, "jobs per side")
+	consumers := intFlag(fs, "consumers", 2, "consumer replicas (and baseline consumers)")
+	_ = fs.Parse(args)
+
+	s, stop, err := startStack(ctx, localstack.Options{Replicas: map[string]int{"consumer": *consumers}})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	rdb := redis.NewClient(&redis.Options{Addr: s.RedisAddr})
+	defer rdb.Close()
+
+	// Warm up: the first jobs pay for connections and caches.
+	if _, err := submit(ctx, s.App("producer").URL(), 200); err != nil {
+		return err
+	}
+	time.Sleep(2 * time.Second)
+
+	fmt.Printf("pipeline: %d jobs through %d consumers…\n", *n, *consumers)
+	start := time.Now()
+	ids, err := submit(ctx, s.App("producer").URL(), *n)
+	if err != nil {
+		return err
+	}
+	recs, err := waitProcessed(ctx, rdb, ids, 10*time.Minute)
+	if err != nil {
+		return err
+	}
+	pipe := result{name: "dapr pipeline", n: len(ids)}
+	var last time.Time
+	for _, r := range recs {
+		if r.FinishedAt != nil {
+			pipe.latencies = append(pipe.latencies, r.FinishedAt.Sub(r.CreatedAt))
+			if r.FinishedAt.After(last) {
+				last = *r.FinishedAt
+			}
+		}
+	}
+	pipe.elapsed = last.Sub(start)
+
+	sample, _ := json.Marshal(contract.Message{ID: "00000000-0000-0000-0000-000000000000", Type: contract.TypeWorkSimulate, Payload: json.RawMessage(`{}`), EnqueuedAt: time.Now().UTC()})
+	fmt.Printf("baseline: %d raw AMQP messages of %d bytes through %d consumers…\n", *n, len(sample), *consumers)
+	base, err := amqpBaseline(ctx, s.RabbitURL, *n, *consumers, len(sample))
+	if err != nil {
+		return err
+	}
+	printTable("Jobs: enqueue to processed", "jobs", pipe, base)
+	fmt.Printf("\nratio pipeline/baseline throughput: %.3f   (goal ≥ 0.5)\n", pipe.rate()/base.rate())
+	fmt.Println("settings: app protocol http; bindings.rabbitmq prefetchCount 16 (components/local/jobs-binding.yaml);")
+	fmt.Println("          daprd hands a binding's messages to the app one at a time, so throughput scales with consumer replicas.")
+	return nil
+}
+
+func submit(ctx context.Context, producer string, n int) ([]string, error) {
+	ids := make([]string, 0, n)
+	for len(ids) < n {
+		size := min(1000, n-len(ids))
+		jobs := make([]map[string]any, size)
+		for i := range jobs {
+			jobs[i] = map[string]any{"type": contract.TypeWorkSimulate, "payload": map[string]any{}}
+		}
+		body, _ := json.Marshal(map[string]any{"jobs": jobs})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, producer+"/v1/jobs:batch", bytes.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		var out struct{ Jobs []struct{ ID string } }
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusAccepted {
+			return nil, fmt.Errorf("batch: %s %v", resp.Status, err)
+		}
+		for _, j := range out.Jobs {
+			ids = append(ids, j.ID)
+		}
+	}
+	return ids, nil
+}
+
+func waitProcessed(ctx context.Context, rdb *redis.Client, ids []string, timeout time.Duration) ([]contract.Record, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		var recs []contract.Record
+		pipe := rdb.Pipeline()
+		cmds := make([]*redis.StringCmd, len(ids))
+		for i, id := range ids {
+			cmds[i] = pipe.HGet(ctx, "jobstore||"+contract.RecordKey(id), "data")
+		}
+		_, _ = pipe.Exec(ctx)
+		for _, c := range cmds {
+			var r contract.Record
+			if json.Unmarshal([]byte(c.Val()), &r) == nil && r.Status == contract.StatusSucceeded {
+				recs = append(recs, r)
+			}
+		}
+		if len(recs) == len(ids) {
+			return recs, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("%d of %d jobs processed", len(recs), len(ids))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func amqpBaseline(ctx context.Context, url string, n, consumers, size int) (result, error) {
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		return result{}, err
+	}
+	defer conn.Close()
+	pub, err := conn.Channel()
+	if err != nil {
+		return result{}, err
+	}
+	const queue = "bench-baseline"
+	if _, err := pub.QueueDeclare(queue, true, false, false, false, nil); err != nil {
+		return result{}, err
+	}
+	_, _ = pub.QueuePurge(queue, false)
+
+	var mu sync.Mutex
+	res := result{name: "raw AMQP", n: n}
+	done := make(chan struct{})
+	received := 0
+	var last time.Time
+	for range consumers {
+		ch, err := conn.Channel()
+		if err != nil {
+			return result{}, err
+		}
+		_ = ch.Qos(16, 0, false)
+		deliveries, err := ch.Consume(queue, "", false, false, false, false, nil)
+		if err != nil {
+			return result{}, err
+		}
+		go func() {
+			for d := range deliveries {
+				sent, _ := strconv.ParseInt(string(bytes.TrimRight(d.Body[:20], " ")), 10, 64)
+				_ = d.Ack(false)
+				now := time.Now()
+				mu.Lock()
+				res.latencies = append(res.latencies, now.Sub(time.Unix(0, sent)))
+				received++
+				last = now
+				if received == n {
+					close(done)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	body := make([]byte, max(size, 20))
+	start := time.Now()
+	for range n {
+		copy(body, fmt.Sprintf("%-20d", time.Now().UnixNano()))
+		if err := pub.PublishWithContext(ctx, "", queue, false, false, amqp.Publishing{DeliveryMode: amqp.Persistent, ContentType: "application/json", Body: body}); err != nil {
+			return result{}, err
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Minute):
+		return result{}, fmt.Errorf("baseline: %d of %d received", received, n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	res.elapsed = last.Sub(start)
+	_, _ = pub.QueueDelete(queue, false, false, false)
+	return res, nil
+}
