@@ -118,4 +118,6 @@ func rssKB(pgids ...int) int {
 	return total
 }
 
-func intFlag(fs *flag.FlagSet, name string, def int, usage string) *int { return fs.Int(name, def, usage) }
+func intFlag(fs *flag.FlagSet, name string, def int, usage string) *int {
+	return fs.Int(name, def, usage)
+}
