@@ -13,6 +13,13 @@ CONSUMER_REPLICAS ?= 2
 MODULES := services/daprapp services/contracts services/producer services/consumer services/banner-actor infra/local tests
 STATICCHECK_VERSION := v0.8.2
 TEST_TIMEOUT ?= 30m
+# builtin: a minimal non-root base made offline; for real use a distroless
+# static non-root image (gcr.io/distroless/static-debian12:nonroot).
+IMAGE_BASE ?= builtin
+IMAGE_REGISTRY ?= airdisplay
+IMAGE_TAG ?= $(shell awk '/^appVersion:/ {gsub(/"/, "", $$2); print $$2}' helm/airdisplay/Chart.yaml 2>/dev/null || echo 0.1.0)
+# Modules kept out of go.work (heavy tool dependencies); tested with GOWORK=off.
+TOOL_MODULES := infra/images
 BENCH_JOBS ?= 5000
 BENCH_BANNERS ?= 10000
 BENCH_ACTIVATIONS ?= 100000
@@ -22,7 +29,7 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: deps
-deps: ## Install Redis and RabbitMQ from Debian packages when missing
+deps: ## Install Redis, RabbitMQ and Chromium from Debian packages when missing
 	@infra/local/scripts/install-deps.sh
 
 .PHONY: dapr
@@ -39,8 +46,9 @@ run: deps dapr $(BIN)/devstack ## Start the whole platform locally (Ctrl-C stops
 	$(BIN)/devstack -f dapr.yaml -state-dir .local -replicas consumer=$(CONSUMER_REPLICAS)
 
 .PHONY: test
-test: deps dapr ## Unit and integration tests against real daprd, Redis and RabbitMQ
+test: deps dapr ## Unit and integration tests against real daprd, Redis and RabbitMQ; image tests
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(addsuffix /...,$(addprefix ./,$(MODULES)))
+	@for m in $(TOOL_MODULES); do (cd $$m && GOWORK=off go test -count=1 -timeout $(TEST_TIMEOUT) ./...); done
 
 .PHONY: bench
 bench: bench-jobs bench-banners ## Both benchmarks; figures printed beside same-run baselines, never asserted
@@ -53,15 +61,21 @@ bench-jobs: deps dapr ## Jobs/s and latency of the Dapr job pipeline vs. raw AMQ
 bench-banners: deps dapr ## Banner posts/s vs. a Redis Lua check-and-set; 100k activations with peak RSS
 	cd tests && go run ./bench banners -banners $(BENCH_BANNERS) -activations $(BENCH_ACTIVATIONS)
 
+.PHONY: images
+images: ## Write an OCI image tarball per service to bin/images (offline; IMAGE_BASE, IMAGE_REGISTRY, IMAGE_TAG)
+	cd infra/images && GOWORK=off go run ./cmd/imagebuild -out $(BIN)/images -services-dir $(ROOT)/services \
+		-base $(IMAGE_BASE) -registry $(IMAGE_REGISTRY) -tag $(IMAGE_TAG) producer consumer banner-actor
+
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck over every module
-	@out=$$(gofmt -l $(MODULES) infra/local/daprbuild); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l $(MODULES) $(TOOL_MODULES) infra/local/daprbuild); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(addsuffix /...,$(addprefix ./,$(MODULES)))
+	@for m in $(TOOL_MODULES); do (cd $$m && GOWORK=off go vet ./... && GOWORK=off go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...); done
 
 .PHONY: tidy
 tidy: ## go mod tidy in every module
-	@for m in $(MODULES); do (cd $$m && GOWORK=off go mod tidy); done
+	@for m in $(MODULES) $(TOOL_MODULES); do (cd $$m && GOWORK=off go mod tidy); done
 
 .PHONY: build
 build: ## Build every service binary into bin/ (each module on its own, GOWORK=off)
