@@ -40,6 +40,8 @@ type Options struct {
 	AppEnv   map[string]map[string]string
 	// Console receives every process's log lines; nil keeps them in files.
 	Console io.Writer
+	// ResourcesPaths replace components/local for every app.
+	ResourcesPaths []string
 }
 
 // Start brings up a stack under stateDir. Dapr binaries come from
@@ -54,13 +56,14 @@ func Start(ctx context.Context, stateDir string, o Options) (*stack.Stack, error
 		bin = filepath.Join(root, "bin")
 	}
 	return stack.Start(ctx, stack.Options{
-		RunFile:     filepath.Join(root, "dapr.yaml"),
-		Replicas:    o.Replicas,
-		DaprBinDir:  bin,
-		StateDir:    stateDir,
-		RandomPorts: true,
-		Console:     o.Console,
-		AppEnv:      o.AppEnv,
+		RunFile:        filepath.Join(root, "dapr.yaml"),
+		Replicas:       o.Replicas,
+		DaprBinDir:     bin,
+		StateDir:       stateDir,
+		RandomPorts:    true,
+		Console:        o.Console,
+		AppEnv:         o.AppEnv,
+		ResourcesPaths: o.ResourcesPaths,
 	})
 }
 

@@ -206,6 +206,11 @@ func (in *Instance) Sidecar() *supervisor.Process {
 
 func (s *Stack) startApps(ctx context.Context, rf *runfile.File) error {
 	apps := rf.Resolved()
+	if len(s.opts.ResourcesPaths) > 0 {
+		for i := range apps {
+			apps[i].ResourcesPaths = s.opts.ResourcesPaths
+		}
+	}
 	var all []*Instance
 	for _, a := range apps {
 		n := max(s.opts.Replicas[a.AppID], 1)

@@ -83,6 +83,9 @@ type Options struct {
 	// Env is added to every app's and sidecar's environment; AppEnv per app id.
 	Env    map[string]string
 	AppEnv map[string]map[string]string
+	// ResourcesPaths, when set, replace every app's resources paths: run
+	// the same apps on other Dapr components (the chart's, say).
+	ResourcesPaths []string
 }
 
 // Stack is a running local platform.

@@ -1,0 +1,86 @@
+// Command deploy provisions an environment and installs AirDisplay on it:
+//
+//	deploy -env kind|azure [-action deploy|plan|destroy] [-var k=v ...] [-backend-config k=v ...]
+//
+// `make deploy ENV=...`, `make plan` and `make destroy` call it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/airdisplay/platform/infra/deploy/deploy"
+)
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+func main() {
+	env := flag.String("env", "kind", "environment: kind or azure")
+	action := flag.String("action", "deploy", "deploy, plan or destroy")
+	root := flag.String("root", ".", "repository root")
+	images := flag.String("images", "bin/images", "image tarballs from `make images`")
+	tag := flag.String("tag", "0.1.0", "image tag")
+	var vars, backend multi
+	flag.Var(&vars, "var", "Terraform variable name=value (repeatable)")
+	flag.Var(&backend, "backend-config", "terraform init -backend-config (repeatable; azure remote state)")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	v := map[string]string{}
+	for _, kv := range vars {
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			fail(fmt.Errorf("-var %q: want name=value", kv))
+		}
+		v[k] = val
+	}
+	d, err := deploy.New(deploy.Config{Env: *env, RepoRoot: *root, Vars: v, BackendConfig: backend, ImagesDir: *images, ImageTag: *tag})
+	if err != nil {
+		fail(err)
+	}
+	switch *action {
+	case "deploy":
+		o, err := d.Deploy(ctx)
+		if err != nil {
+			fail(err)
+		}
+		fmt.Printf("deployed AirDisplay to %s (cluster %s, namespace %s)\n", o.Flavor, o.ClusterName, o.Namespace)
+	case "plan":
+		if err := d.Init(ctx); err != nil {
+			fail(err)
+		}
+		changes, err := d.Plan(ctx)
+		if err != nil {
+			fail(err)
+		}
+		fmt.Println("changes pending:", changes)
+	case "destroy":
+		if err := d.Init(ctx); err != nil {
+			fail(err)
+		}
+		if err := d.Destroy(ctx); err != nil {
+			fail(err)
+		}
+		if *env == "kind" {
+			if err := d.DeleteKindCluster(); err != nil {
+				fail(err)
+			}
+		}
+	default:
+		fail(fmt.Errorf("-action %q: want deploy, plan or destroy", *action))
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "deploy:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,219 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+)
+
+// Config says what to deploy where.
+type Config struct {
+	Env           string            // azure or kind
+	EnvDir        string            // Terraform root; default <RepoRoot>/infra/envs/<Env>
+	RepoRoot      string            // holds helm/ and bin/
+	Vars          map[string]string // -var name=value
+	BackendConfig []string          // -backend-config for `terraform init` (azure remote state)
+	TerraformPath string            // default: terraform on PATH
+	HelmPath      string            // default: <RepoRoot>/bin/helm, then helm on PATH
+	ImagesDir     string            // OCI tarballs from `make images`
+	ImageTag      string
+	KindCluster   string // kind cluster name
+	Release       string // Helm release name
+	Stdout        io.Writer
+}
+
+// Deployer runs the steps of a deployment.
+type Deployer struct {
+	cfg Config
+	tf  *tfexec.Terraform
+}
+
+// New checks that Terraform is there and prepares the environment's root.
+func New(cfg Config) (*Deployer, error) {
+	if cfg.Env != "azure" && cfg.Env != "kind" && cfg.EnvDir == "" {
+		return nil, fmt.Errorf("ENV=%q: want azure or kind", cfg.Env)
+	}
+	if cfg.EnvDir == "" {
+		cfg.EnvDir = filepath.Join(cfg.RepoRoot, "infra", "envs", cfg.Env)
+	}
+	if cfg.Stdout == nil {
+		cfg.Stdout = os.Stdout
+	}
+	if cfg.Release == "" {
+		cfg.Release = "airdisplay"
+	}
+	if cfg.KindCluster == "" {
+		cfg.KindCluster = "airdisplay"
+	}
+	tfPath := cfg.TerraformPath
+	if tfPath == "" {
+		p, err := exec.LookPath("terraform")
+		if err != nil {
+			return nil, errors.New("terraform not found on PATH: install Terraform >= 1.9")
+		}
+		tfPath = p
+	}
+	tf, err := tfexec.NewTerraform(cfg.EnvDir, tfPath)
+	if err != nil {
+		return nil, fmt.Errorf("terraform in %s: %w", cfg.EnvDir, err)
+	}
+	tf.SetStdout(cfg.Stdout)
+	tf.SetStderr(cfg.Stdout)
+	return &Deployer{cfg: cfg, tf: tf}, nil
+}
+
+// CheckPrerequisites names what is missing before anything is changed.
+func (d *Deployer) CheckPrerequisites(ctx context.Context) error {
+	switch d.cfg.Env {
+	case "kind":
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if _, err := exec.LookPath("docker"); err != nil {
+			return errors.New("docker not found: kind runs its nodes as Docker containers; install Docker and start its engine")
+		}
+		if out, err := exec.CommandContext(ctx, "docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
+			return fmt.Errorf("no Docker engine is reachable (docker info: %s): kind needs a running Docker engine", strings.TrimSpace(string(out)))
+		}
+	case "azure":
+		var missing []string
+		for _, k := range []string{"ARM_SUBSCRIPTION_ID", "ARM_TENANT_ID"} {
+			if os.Getenv(k) == "" {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("Azure credentials missing: set %s (and ARM_CLIENT_ID with ARM_USE_OIDC=true in CI, or run `az login`)", strings.Join(missing, ", "))
+		}
+		if os.Getenv("ARM_USE_OIDC") != "true" {
+			if err := exec.CommandContext(ctx, "az", "account", "show").Run(); err != nil {
+				return errors.New("not logged in to Azure: run `az login` (or set ARM_USE_OIDC=true with ARM_CLIENT_ID for workload identity federation)")
+			}
+		}
+	}
+	if _, err := d.helm(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (d *Deployer) helm() (string, error) {
+	if d.cfg.HelmPath != "" {
+		return d.cfg.HelmPath, nil
+	}
+	if p := filepath.Join(d.cfg.RepoRoot, "bin", "helm"); fileExists(p) {
+		return p, nil
+	}
+	if p, err := exec.LookPath("helm"); err == nil {
+		return p, nil
+	}
+	return "", errors.New("helm not found: run `make helm`")
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func (d *Deployer) varOptions() []tfexec.ApplyOption {
+	var opts []tfexec.ApplyOption
+	for k, v := range d.cfg.Vars {
+		opts = append(opts, tfexec.Var(k+"="+v))
+	}
+	return opts
+}
+
+// Init runs `terraform init`, with the remote-state backend configuration
+// when one is given.
+func (d *Deployer) Init(ctx context.Context) error {
+	var opts []tfexec.InitOption
+	for _, bc := range d.cfg.BackendConfig {
+		opts = append(opts, tfexec.BackendConfig(bc))
+	}
+	if err := d.tf.Init(ctx, opts...); err != nil {
+		return fmt.Errorf("terraform init (%s): %w", d.cfg.EnvDir, err)
+	}
+	return nil
+}
+
+// Plan runs `terraform plan` and reports whether anything would change.
+func (d *Deployer) Plan(ctx context.Context) (bool, error) {
+	var opts []tfexec.PlanOption
+	for k, v := range d.cfg.Vars {
+		opts = append(opts, tfexec.Var(k+"="+v))
+	}
+	changes, err := d.tf.Plan(ctx, opts...)
+	if err != nil {
+		return false, fmt.Errorf("terraform plan: %w", err)
+	}
+	return changes, nil
+}
+
+// Apply runs `terraform apply` and returns the environment's outputs.
+func (d *Deployer) Apply(ctx context.Context) (Outputs, error) {
+	if err := d.tf.Apply(ctx, d.varOptions()...); err != nil {
+		return Outputs{}, fmt.Errorf("terraform apply: %w", err)
+	}
+	return d.Outputs(ctx)
+}
+
+// Outputs reads the environment's outputs.
+func (d *Deployer) Outputs(ctx context.Context) (Outputs, error) {
+	raw, err := d.tf.Output(ctx)
+	if err != nil {
+		return Outputs{}, fmt.Errorf("terraform output: %w", err)
+	}
+	return ParseOutputs(raw)
+}
+
+// Destroy runs `terraform destroy`.
+func (d *Deployer) Destroy(ctx context.Context) error {
+	var opts []tfexec.DestroyOption
+	for k, v := range d.cfg.Vars {
+		opts = append(opts, tfexec.Var(k+"="+v))
+	}
+	if err := d.tf.Destroy(ctx, opts...); err != nil {
+		return fmt.Errorf("terraform destroy: %w", err)
+	}
+	return nil
+}
+
+// HelmInstall runs `helm upgrade --install` of the chart with the flavor's
+// values file and the values produced from the outputs.
+func (d *Deployer) HelmInstall(ctx context.Context, o Outputs, kubeconfig string) error {
+	helm, err := d.helm()
+	if err != nil {
+		return err
+	}
+	values, err := HelmValues(o, d.cfg.ImageTag)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp("", "airdisplay-values-*.yaml")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(values); err != nil {
+		return err
+	}
+	f.Close()
+	chart := filepath.Join(d.cfg.RepoRoot, "helm", "airdisplay")
+	args := []string{"upgrade", "--install", d.cfg.Release, chart,
+		"--namespace", o.Namespace, "--create-namespace",
+		"-f", filepath.Join(chart, "values-"+o.Flavor+".yaml"), "-f", f.Name(),
+		"--wait", "--timeout", "10m"}
+	if kubeconfig != "" {
+		args = append(args, "--kubeconfig", kubeconfig)
+	}
+	cmd := exec.CommandContext(ctx, helm, args...)
+	cmd.Stdout, cmd.Stderr = d.cfg.Stdout, d.cfg.Stdout
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("helm upgrade --install: %w", err)
+	}
+	return nil
+}

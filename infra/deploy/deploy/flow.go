@@ -1,0 +1,73 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// Deploy provisions the environment and installs the platform on it:
+// prerequisites, (kind) cluster, terraform init+apply, images, helm.
+func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
+	if err := d.CheckPrerequisites(ctx); err != nil {
+		return Outputs{}, err
+	}
+	kubeconfig := ""
+	if d.cfg.Env == "kind" {
+		var err error
+		if kubeconfig, err = d.EnsureKindCluster(ctx); err != nil {
+			return Outputs{}, err
+		}
+		if d.cfg.Vars == nil {
+			d.cfg.Vars = map[string]string{}
+		}
+		d.cfg.Vars["kubeconfig_path"] = kubeconfig
+	}
+	if err := d.Init(ctx); err != nil {
+		return Outputs{}, err
+	}
+	o, err := d.Apply(ctx)
+	if err != nil {
+		return Outputs{}, err
+	}
+	switch o.Flavor {
+	case "kind":
+		err = d.LoadImagesIntoKind(ctx)
+	case "azure":
+		if err = d.PushImages(ctx, o.RegistryLoginServer); err == nil {
+			kubeconfig, err = d.AKSKubeconfig(ctx, o)
+		}
+	default:
+		err = fmt.Errorf("output flavor %q: want azure or kind", o.Flavor)
+	}
+	if err != nil {
+		return o, err
+	}
+	return o, d.HelmInstall(ctx, o, kubeconfig)
+}
+
+// AKSKubeconfig fetches credentials for the AKS cluster (Azure RBAC, local
+// accounts disabled) and converts them for non-interactive use: workload
+// identity in CI (ARM_USE_OIDC=true), the Azure CLI login otherwise.
+func (d *Deployer) AKSKubeconfig(ctx context.Context, o Outputs) (string, error) {
+	path := filepath.Join(d.cfg.RepoRoot, ".local", "aks-"+o.ClusterName+".kubeconfig")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	get := exec.CommandContext(ctx, "az", "aks", "get-credentials", "--resource-group", o.ResourceGroupName,
+		"--name", o.ClusterName, "--file", path, "--overwrite-existing")
+	if out, err := get.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("az aks get-credentials: %v: %s", err, out)
+	}
+	login := "azurecli"
+	if os.Getenv("ARM_USE_OIDC") == "true" {
+		login = "workloadidentity"
+	}
+	conv := exec.CommandContext(ctx, "kubelogin", "convert-kubeconfig", "-l", login, "--kubeconfig", path)
+	if out, err := conv.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("kubelogin convert-kubeconfig (install kubelogin): %v: %s", err, out)
+	}
+	return path, nil
+}
