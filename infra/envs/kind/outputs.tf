@@ -1,0 +1,78 @@
+# The output contract read by the deployer (infra/deploy), with the same names
+# as the azure environment; Azure-only values are empty.
+
+output "flavor" {
+  description = "Kind of environment: kind."
+  value       = "kind"
+}
+
+output "cluster_name" {
+  description = "Name of the kind cluster."
+  value       = var.cluster_name
+}
+
+output "resource_group_name" {
+  description = "Empty: kind has no resource group."
+  value       = ""
+}
+
+output "registry_login_server" {
+  description = "Registry host of the image references (images are loaded into the nodes)."
+  value       = var.registry_login_server
+}
+
+output "namespace" {
+  description = "Kubernetes namespace of the AirDisplay services."
+  value       = kubernetes_namespace_v1.app.metadata[0].name
+}
+
+output "servicebus_namespace_fqdn" {
+  description = "Empty: kind uses RabbitMQ instead of Service Bus."
+  value       = ""
+}
+
+output "jobs_queue_name" {
+  description = "Name of the RabbitMQ job queue."
+  value       = var.jobs_queue_name
+}
+
+output "redis_host" {
+  description = "In-cluster host name of Redis."
+  value       = "${kubernetes_service_v1.redis.metadata[0].name}.${kubernetes_service_v1.redis.metadata[0].namespace}.svc.cluster.local"
+}
+
+output "redis_port" {
+  description = "Port of Redis (no TLS in kind)."
+  value       = local.redis_port
+}
+
+output "producer_client_id" {
+  description = "Empty: no workload identity on kind."
+  value       = ""
+}
+
+output "consumer_client_id" {
+  description = "Empty: no workload identity on kind."
+  value       = ""
+}
+
+output "banner_actor_client_id" {
+  description = "Empty: no workload identity on kind."
+  value       = ""
+}
+
+output "keda_client_id" {
+  description = "Empty: no workload identity on kind."
+  value       = ""
+}
+
+output "tenant_id" {
+  description = "Empty: no Entra ID tenant on kind."
+  value       = ""
+}
+
+output "rabbitmq_secret_name" {
+  description = "Name of the secret (in the services' namespace) whose key RABBITMQ_URL holds the AMQP URL. Only the name: marked sensitive because the deployer's checks treat every *secret* output so."
+  value       = kubernetes_secret_v1.rabbitmq_url.metadata[0].name
+  sensitive   = true
+}

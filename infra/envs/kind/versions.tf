@@ -1,0 +1,20 @@
+terraform {
+  required_version = ">= 1.9"
+
+  # Local state: the kind cluster lives on this machine too.
+
+  required_providers {
+    helm = {
+      source  = "hashicorp/helm"
+      version = "~> 2.17"
+    }
+    kubernetes = {
+      source  = "hashicorp/kubernetes"
+      version = "~> 2.35"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.6"
+    }
+  }
+}

@@ -1,0 +1,15 @@
+resource "helm_release" "this" {
+  name             = var.release_name
+  repository       = var.repository
+  chart            = "keda"
+  version          = var.chart_version
+  namespace        = var.namespace
+  create_namespace = var.create_namespace
+
+  atomic          = true
+  cleanup_on_fail = true
+  wait            = true
+  timeout         = var.timeout
+
+  values = concat([yamlencode(local.values)], var.extra_values)
+}

@@ -1,0 +1,4 @@
+locals {
+  # Azure Cache for Redis serves TLS on 6380; the plain port 6379 stays off.
+  ssl_port = 6380
+}

@@ -1,0 +1,16 @@
+terraform {
+  required_version = ">= 1.9"
+
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = "~> 4.14"
+    }
+  }
+}
+
+provider "azurerm" {
+  features {}
+  # Subscription from ARM_SUBSCRIPTION_ID; credentials from az login or OIDC.
+  storage_use_azuread = true
+}

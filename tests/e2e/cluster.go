@@ -1,0 +1,68 @@
+//go:build e2e_kind || e2e_azure
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gruntwork-io/terratest/modules/k8s"
+	"github.com/gruntwork-io/terratest/modules/retry"
+
+	"github.com/airdisplay/platform/tests/e2e/scenario"
+)
+
+// tunnels opens port-forwards to the services in namespace and returns the
+// scenario's endpoints; close them with the returned func.
+func tunnels(t *testing.T, kubeconfig, namespace, release string) (scenario.Endpoints, func()) {
+	t.Helper()
+	opts := k8s.NewKubectlOptions("", kubeconfig, namespace)
+	open := func(svc string, port int) *k8s.Tunnel {
+		tun := k8s.NewTunnel(opts, k8s.ResourceTypeService, release+"-"+svc, 0, port)
+		tun.ForwardPort(t)
+		return tun
+	}
+	producer := open("producer", 8081)
+	banner := open("banner-actor", 8083)
+	consumer := open("consumer", 8090)
+	e := scenario.Endpoints{
+		Producer:    "http://" + producer.Endpoint(),
+		BannerActor: "http://" + banner.Endpoint(),
+		Consumers:   []string{"http://" + consumer.Endpoint()},
+		Origin:      "http://" + banner.Endpoint(),
+	}
+	return e, func() { producer.Close(); banner.Close(); consumer.Close() }
+}
+
+// waitReplicas retries until the consumer Deployment has a replica count
+// that satisfies ok.
+func waitReplicas(t *testing.T, kubeconfig, namespace, name string, what string, ok func(int32) bool, timeout time.Duration) {
+	t.Helper()
+	opts := k8s.NewKubectlOptions("", kubeconfig, namespace)
+	retry.DoWithRetry(t, "consumer replicas "+what, int(timeout/(10*time.Second)), 10*time.Second, func() (string, error) {
+		d := k8s.GetDeployment(t, opts, name)
+		if ok(d.Status.ReadyReplicas) {
+			return fmt.Sprint(d.Status.ReadyReplicas), nil
+		}
+		return "", fmt.Errorf("%d ready replicas", d.Status.ReadyReplicas)
+	})
+}
+
+// saveLogs copies every pod's logs to .local/e2e-logs for the CI artifact.
+func saveLogs(t *testing.T, kubeconfig, namespace string) {
+	dir := "../../.local/e2e-logs"
+	_ = os.MkdirAll(dir, 0o755)
+	out, err := exec.Command("kubectl", "--kubeconfig", kubeconfig, "-n", namespace, "get", "pods", "-o", "name").Output()
+	if err != nil {
+		t.Logf("listing pods for logs: %v", err)
+		return
+	}
+	for _, pod := range strings.Fields(string(out)) {
+		logs, _ := exec.Command("kubectl", "--kubeconfig", kubeconfig, "-n", namespace, "logs", pod, "--all-containers").CombinedOutput()
+		_ = os.WriteFile(dir+"/"+strings.ReplaceAll(pod, "/", "_")+".log", logs, 0o644)
+	}
+}
