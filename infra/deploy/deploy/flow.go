@@ -49,8 +49,8 @@ func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 }
 
 // AKSKubeconfig fetches credentials for the AKS cluster (Azure RBAC, local
-// accounts disabled) and converts them for non-interactive use: workload
-// identity in CI (ARM_USE_OIDC=true), the Azure CLI login otherwise.
+// accounts disabled) and converts them to use the Azure CLI's login, which
+// `az login` gives a person and azure/login (OIDC) gives CI.
 func (d *Deployer) AKSKubeconfig(ctx context.Context, o Outputs) (string, error) {
 	path := filepath.Join(d.cfg.RepoRoot, ".local", "aks-"+o.ClusterName+".kubeconfig")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -61,11 +61,7 @@ func (d *Deployer) AKSKubeconfig(ctx context.Context, o Outputs) (string, error)
 	if out, err := get.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("az aks get-credentials: %v: %s", err, out)
 	}
-	login := "azurecli"
-	if os.Getenv("ARM_USE_OIDC") == "true" {
-		login = "workloadidentity"
-	}
-	conv := exec.CommandContext(ctx, "kubelogin", "convert-kubeconfig", "-l", login, "--kubeconfig", path)
+	conv := exec.CommandContext(ctx, "kubelogin", "convert-kubeconfig", "-l", "azurecli", "--kubeconfig", path)
 	if out, err := conv.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("kubelogin convert-kubeconfig (install kubelogin): %v: %s", err, out)
 	}

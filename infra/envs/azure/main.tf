@@ -138,7 +138,7 @@ module "redis" {
   public_network_access_enabled = var.redis_public_network_access_enabled
 
   access_policy_assignments = {
-    for key in keys(local.service_accounts) : key => {
+    for key in keys(local.service_accounts) : replace(key, "-", "") => {
       object_id          = module.identity.principal_ids[key]
       object_id_alias    = module.identity.principal_ids[key]
       access_policy_name = "Data Contributor"
@@ -168,18 +168,6 @@ resource "time_sleep" "rbac_propagation" {
   }
 }
 
-resource "kubernetes_namespace_v1" "app" {
-  count = var.create_namespace ? 1 : 0
-
-  metadata {
-    name = var.namespace
-    labels = {
-      "app.kubernetes.io/part-of" = "airdisplay"
-    }
-  }
-
-  depends_on = [time_sleep.rbac_propagation, module.aks]
-}
 
 module "dapr" {
   source = "../../modules/dapr"
@@ -201,4 +189,20 @@ module "keda" {
   tenant_id                       = data.azurerm_client_config.current.tenant_id
 
   depends_on = [time_sleep.rbac_propagation, module.aks]
+}
+
+# The services' namespace. Created after Dapr and KEDA so that on destroy it
+# goes first, while the KEDA operator can still remove the finalizers of the
+# ScaledObjects the chart put in it.
+resource "kubernetes_namespace_v1" "app" {
+  count = var.create_namespace ? 1 : 0
+
+  metadata {
+    name = var.namespace
+    labels = {
+      "app.kubernetes.io/part-of" = "airdisplay"
+    }
+  }
+
+  depends_on = [time_sleep.rbac_propagation, module.aks, module.dapr, module.keda]
 }

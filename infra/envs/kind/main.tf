@@ -1,8 +1,13 @@
+# The services' namespace. Created after Dapr and KEDA so that on destroy it
+# goes first, while the KEDA operator can still remove the finalizers of the
+# ScaledObjects the chart put in it.
 resource "kubernetes_namespace_v1" "app" {
   metadata {
     name   = var.namespace
     labels = local.common_labels
   }
+
+  depends_on = [module.dapr, module.keda]
 }
 
 module "dapr" {

@@ -81,6 +81,11 @@ variable "node_os_upgrade_channel" {
     condition     = contains(["Unmanaged", "SecurityPatch", "NodeImage", "None"], var.node_os_upgrade_channel)
     error_message = "node_os_upgrade_channel must be Unmanaged, SecurityPatch, NodeImage or None."
   }
+
+  validation {
+    condition     = var.automatic_upgrade_channel != "node-image" || var.node_os_upgrade_channel == "NodeImage"
+    error_message = "With automatic_upgrade_channel = \"node-image\", node_os_upgrade_channel must be \"NodeImage\"."
+  }
 }
 
 variable "tenant_id" {

@@ -89,12 +89,12 @@ variable "access_policy_assignments" {
     object_id_alias    = string
     access_policy_name = optional(string, "Data Contributor")
   }))
-  description = "Entra ID principals given data access, keyed by assignment name: object_id (principal ID), object_id_alias (user name presented with the token) and access_policy_name (Data Owner, Data Contributor or Data Reader; default Data Contributor)."
+  description = "Entra ID principals given data access, keyed by assignment name (1-60 letters and digits): object_id (principal ID), object_id_alias (user name presented with the token) and access_policy_name (Data Owner, Data Contributor or Data Reader; default Data Contributor)."
   default     = {}
 
   validation {
-    condition     = alltrue([for k in keys(var.access_policy_assignments) : can(regex("^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$", k))])
-    error_message = "access_policy_assignments keys must be 1-63 letters, digits or hyphens, starting with a letter or digit."
+    condition     = alltrue([for k in keys(var.access_policy_assignments) : can(regex("^[a-zA-Z0-9]{1,60}$", k))])
+    error_message = "access_policy_assignments keys (the assignment names) must be 1-60 letters and digits."
   }
 
   validation {
