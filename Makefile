@@ -12,6 +12,7 @@ CONSUMER_REPLICAS ?= 2
 # Go modules of the workspace (infra/local/daprbuild is built separately).
 MODULES := services/daprapp services/contracts services/producer services/consumer services/banner-actor infra/local tests
 STATICCHECK_VERSION := v0.8.2
+ACTIONLINT_VERSION := v1.7.7
 TEST_TIMEOUT ?= 30m
 # builtin: a minimal non-root base made offline; for real use a distroless
 # static non-root image (gcr.io/distroless/static-debian12:nonroot).
@@ -19,14 +20,14 @@ IMAGE_BASE ?= builtin
 IMAGE_REGISTRY ?= airdisplay
 IMAGE_TAG ?= $(shell awk '/^appVersion:/ {gsub(/"/, "", $$2); print $$2}' helm/airdisplay/Chart.yaml 2>/dev/null || echo 0.1.0)
 # Modules kept out of go.work (heavy tool dependencies); tested with GOWORK=off.
-TOOL_MODULES := infra/images tests/e2e
+TOOL_MODULES := infra/images infra/deploy tests/e2e
 BENCH_JOBS ?= 5000
 BENCH_BANNERS ?= 10000
 BENCH_ACTIVATIONS ?= 100000
 
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: deps
 deps: ## Install Redis, RabbitMQ and Chromium from Debian packages when missing
@@ -66,12 +67,60 @@ images: ## Write an OCI image tarball per service to bin/images (offline; IMAGE_
 	cd infra/images && GOWORK=off go run ./cmd/imagebuild -out $(BIN)/images -services-dir $(ROOT)/services \
 		-base $(IMAGE_BASE) -registry $(IMAGE_REGISTRY) -tag $(IMAGE_TAG) producer consumer banner-actor
 
+# --- Kubernetes and Azure ----------------------------------------------------
+ENV ?= kind
+HELM_VERSION := v3.17.3
+# Remote state for ENV=azure: space-separated key=value pairs for
+# `terraform init -backend-config` (see infra/envs/azure/README.md).
+TF_BACKEND_CONFIG ?=
+DEPLOY := cd infra/deploy && GOWORK=off go run ./cmd/deploy -env $(ENV) -root $(ROOT) -images $(BIN)/images -tag $(IMAGE_TAG) \
+	$(foreach kv,$(TF_BACKEND_CONFIG),-backend-config $(kv))
+# kind nodes import the tarballs under their own names; the chart expects
+# <registry>/airdisplay/<service> with the kind env's registry "kind.local".
+KIND_IMAGE_REGISTRY := kind.local/airdisplay
+
+$(BIN)/helm:
+	GOBIN=$(BIN) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+.PHONY: helm
+helm: $(BIN)/helm ## Install the pinned helm into bin/
+
+.PHONY: deploy
+deploy: helm ## Provision ENV=kind|azure with Terraform, publish the images, install the chart
+	$(MAKE) images $(if $(filter kind,$(ENV)),IMAGE_REGISTRY=$(KIND_IMAGE_REGISTRY))
+	$(DEPLOY) -action deploy
+
+.PHONY: plan
+plan: ## terraform plan of ENV=kind|azure
+	$(DEPLOY) -action plan
+
+.PHONY: destroy
+destroy: ## terraform destroy of ENV=kind|azure (and the kind cluster)
+	$(DEPLOY) -action destroy
+
+.PHONY: smoke
+smoke: helm ## helm test against the deployed ENV (each service answers /readyz)
+	$(DEPLOY) -action smoke
+
+.PHONY: e2e-kind
+e2e-kind: helm ## The end-to-end scenario on a new kind cluster, KEDA 0→N→0 (needs a Docker engine)
+	$(MAKE) images IMAGE_REGISTRY=$(KIND_IMAGE_REGISTRY)
+	cd tests/e2e && GOWORK=off go test -tags e2e_kind -run TestScenarioOnKind -count=1 -timeout 60m -v ./...
+
+.PHONY: e2e-azure
+e2e-azure: helm ## The end-to-end scenario on a new Azure environment, always destroyed (needs ARM_* credentials)
+	$(MAKE) images
+	cd tests/e2e && GOWORK=off go test -tags e2e_azure -run TestScenarioOnAzure -count=1 -timeout 120m -v ./...
+
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck over every module
 	@out=$$(gofmt -l $(MODULES) $(TOOL_MODULES) infra/local/daprbuild); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(addsuffix /...,$(addprefix ./,$(MODULES)))
-	@for m in $(TOOL_MODULES); do (cd $$m && GOWORK=off go vet ./... && GOWORK=off go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...); done
+	@for m in $(TOOL_MODULES); do (cd $$m && GOWORK=off go vet -tags e2e_kind,e2e_azure ./... && GOWORK=off go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags e2e_kind,e2e_azure ./...); done
+	@command -v terraform >/dev/null || { echo "terraform not found: install Terraform >= 1.9"; exit 1; }
+	terraform fmt -recursive -check infra/
+	go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 .PHONY: tidy
 tidy: ## go mod tidy in every module

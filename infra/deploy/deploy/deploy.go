@@ -90,7 +90,7 @@ func (d *Deployer) CheckPrerequisites(ctx context.Context) error {
 			}
 		}
 		if len(missing) > 0 {
-			return fmt.Errorf("Azure credentials missing: set %s (and ARM_CLIENT_ID with ARM_USE_OIDC=true in CI, or run `az login`)", strings.Join(missing, ", "))
+			return fmt.Errorf("azure credentials missing: set %s (and ARM_CLIENT_ID with ARM_USE_OIDC=true in CI, or run `az login`)", strings.Join(missing, ", "))
 		}
 		if os.Getenv("ARM_USE_OIDC") != "true" {
 			if err := exec.CommandContext(ctx, "az", "account", "show").Run(); err != nil {

@@ -67,3 +67,28 @@ func (d *Deployer) AKSKubeconfig(ctx context.Context, o Outputs) (string, error)
 	}
 	return path, nil
 }
+
+// Smoke runs the chart's `helm test` hooks (each service answers /readyz)
+// against a deployed environment.
+func (d *Deployer) Smoke(ctx context.Context) error {
+	o, err := d.Outputs(ctx)
+	if err != nil {
+		return err
+	}
+	kubeconfig := filepath.Join(d.cfg.RepoRoot, ".local", "kind-"+d.cfg.KindCluster+".kubeconfig")
+	if o.Flavor == "azure" {
+		if kubeconfig, err = d.AKSKubeconfig(ctx, o); err != nil {
+			return err
+		}
+	}
+	helm, err := d.helm()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, helm, "test", d.cfg.Release, "--namespace", o.Namespace, "--kubeconfig", kubeconfig, "--logs", "--timeout", "5m")
+	cmd.Stdout, cmd.Stderr = d.cfg.Stdout, d.cfg.Stdout
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("helm test: %w", err)
+	}
+	return nil
+}

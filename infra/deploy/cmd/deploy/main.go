@@ -24,7 +24,7 @@ func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func main() {
 	env := flag.String("env", "kind", "environment: kind or azure")
-	action := flag.String("action", "deploy", "deploy, plan or destroy")
+	action := flag.String("action", "deploy", "deploy, plan, destroy or smoke")
 	root := flag.String("root", ".", "repository root")
 	images := flag.String("images", "bin/images", "image tarballs from `make images`")
 	tag := flag.String("tag", "0.1.0", "image tag")
@@ -42,6 +42,9 @@ func main() {
 			fail(fmt.Errorf("-var %q: want name=value", kv))
 		}
 		v[k] = val
+	}
+	if *env == "kind" && v["kubeconfig_path"] == "" && *action != "deploy" {
+		v["kubeconfig_path"] = *root + "/.local/kind-airdisplay.kubeconfig"
 	}
 	d, err := deploy.New(deploy.Config{Env: *env, RepoRoot: *root, Vars: v, BackendConfig: backend, ImagesDir: *images, ImageTag: *tag})
 	if err != nil {
@@ -63,6 +66,13 @@ func main() {
 			fail(err)
 		}
 		fmt.Println("changes pending:", changes)
+	case "smoke":
+		if err := d.Init(ctx); err != nil {
+			fail(err)
+		}
+		if err := d.Smoke(ctx); err != nil {
+			fail(err)
+		}
 	case "destroy":
 		if err := d.Init(ctx); err != nil {
 			fail(err)
@@ -76,7 +86,7 @@ func main() {
 			}
 		}
 	default:
-		fail(fmt.Errorf("-action %q: want deploy, plan or destroy", *action))
+		fail(fmt.Errorf("-action %q: want deploy, plan, destroy or smoke", *action))
 	}
 }
 
