@@ -42,6 +42,8 @@ type Options struct {
 	Console io.Writer
 	// ResourcesPaths replace components/local for every app.
 	ResourcesPaths []string
+	// Ports fixes the infrastructure ports (free ones when zero).
+	Ports stack.Ports
 }
 
 // Start brings up a stack under stateDir. Dapr binaries come from
@@ -64,6 +66,7 @@ func Start(ctx context.Context, stateDir string, o Options) (*stack.Stack, error
 		Console:        o.Console,
 		AppEnv:         o.AppEnv,
 		ResourcesPaths: o.ResourcesPaths,
+		Ports:          o.Ports,
 	})
 }
 

@@ -75,7 +75,7 @@ type Options struct {
 	Replicas    map[string]int // instances per app id; default 1
 	DaprBinDir  string         // holds daprd, placement and scheduler
 	StateDir    string         // data and logs; wiped of nothing, reused
-	Ports       Ports          // zero value: DefaultPorts
+	Ports       Ports          // zero value: DefaultPorts, or free ones with RandomPorts
 	RandomPorts bool           // give every process free ports (tests)
 	// Console receives every process's output, prefixed by its name. Nil
 	// keeps output in StateDir/logs only.
@@ -114,13 +114,15 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.Ports == (Ports{}) {
-		opts.Ports = DefaultPorts()
-	}
-	if opts.RandomPorts {
-		if opts.Ports, err = randomPorts(); err != nil {
+	switch {
+	case opts.Ports != (Ports{}):
+		// Given explicitly (a test that must know them before Start).
+	case opts.RandomPorts:
+		if opts.Ports, err = RandomPorts(); err != nil {
 			return nil, err
 		}
+	default:
+		opts.Ports = DefaultPorts()
 	}
 	state, err := filepath.Abs(opts.StateDir)
 	if err != nil {
@@ -340,7 +342,8 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-func randomPorts() (Ports, error) {
+// RandomPorts picks free loopback ports for the infrastructure.
+func RandomPorts() (Ports, error) {
 	p, err := freePorts(13)
 	if err != nil {
 		return Ports{}, err
