@@ -47,9 +47,15 @@ run: deps dapr $(BIN)/devstack ## Start the whole platform locally (Ctrl-C stops
 	$(BIN)/devstack -f dapr.yaml -state-dir .local -replicas consumer=$(CONSUMER_REPLICAS)
 
 .PHONY: test
-test: deps dapr ## Unit and integration tests against real daprd, Redis and RabbitMQ; image tests
+test: deps dapr test-config ## Unit, integration (real daprd, Redis, RabbitMQ, Chromium), image, chart, Terraform and e2e-local tests
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	@for m in $(TOOL_MODULES); do (cd $$m && GOWORK=off go test -count=1 -timeout $(TEST_TIMEOUT) ./...); done
+
+.PHONY: test-config
+test-config: ## terraform fmt -check over infra/ and actionlint over .github/workflows
+	@command -v terraform >/dev/null || { echo "terraform not found: install Terraform >= 1.9"; exit 1; }
+	terraform fmt -recursive -check infra/
+	go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 .PHONY: bench
 bench: bench-jobs bench-banners ## Both benchmarks; figures printed beside same-run baselines, never asserted
@@ -118,9 +124,7 @@ lint: ## gofmt, go vet and staticcheck over every module
 	go vet $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	@for m in $(TOOL_MODULES); do (cd $$m && GOWORK=off go vet -tags e2e_kind,e2e_azure ./... && GOWORK=off go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags e2e_kind,e2e_azure ./...); done
-	@command -v terraform >/dev/null || { echo "terraform not found: install Terraform >= 1.9"; exit 1; }
-	terraform fmt -recursive -check infra/
-	go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
 
 .PHONY: tidy
 tidy: ## go mod tidy in every module

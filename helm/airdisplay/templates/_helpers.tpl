@@ -72,7 +72,17 @@ Name of a service's resources (Deployment, Service, PDB, ...).
 Context: dict "root" $ "key" <service key>.
 */}}
 {{- define "airdisplay.serviceFullname" -}}
-{{- printf "%s-%s" (include "airdisplay.fullname" .root) .key | trunc 63 | trimSuffix "-" -}}
+{{- include "airdisplay.suffixedName" (dict "root" .root "suffix" .key) -}}
+{{- end -}}
+
+{{/*
+<fullname>-<suffix>, at most 63 characters: the full name is shortened, not
+the suffix, so that names with different suffixes never collide.
+Context: dict "root" $ "suffix" <suffix>.
+*/}}
+{{- define "airdisplay.suffixedName" -}}
+{{- $max := sub 62 (len .suffix) | int -}}
+{{- printf "%s-%s" (include "airdisplay.fullname" .root | trunc $max | trimSuffix "-") .suffix -}}
 {{- end -}}
 
 {{/*
@@ -108,7 +118,7 @@ dapr.io/api-token-secret and dapr.io/app-token-secret annotations require).
 */}}
 {{- define "airdisplay.daprApiTokenSecret" -}}
 {{- if .Values.apiTokens.create -}}
-{{- printf "%s-dapr-api-token" (include "airdisplay.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- include "airdisplay.suffixedName" (dict "root" . "suffix" "dapr-api-token") -}}
 {{- else -}}
 {{- required "apiTokens.existingSecret.daprApiToken is required when apiTokens.create is false" .Values.apiTokens.existingSecret.daprApiToken -}}
 {{- end -}}
@@ -116,7 +126,7 @@ dapr.io/api-token-secret and dapr.io/app-token-secret annotations require).
 
 {{- define "airdisplay.appApiTokenSecret" -}}
 {{- if .Values.apiTokens.create -}}
-{{- printf "%s-app-api-token" (include "airdisplay.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- include "airdisplay.suffixedName" (dict "root" . "suffix" "app-api-token") -}}
 {{- else -}}
 {{- required "apiTokens.existingSecret.appApiToken is required when apiTokens.create is false" .Values.apiTokens.existingSecret.appApiToken -}}
 {{- end -}}
