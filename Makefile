@@ -20,7 +20,7 @@ IMAGE_BASE ?= builtin
 IMAGE_REGISTRY ?= airdisplay
 IMAGE_TAG ?= $(shell awk '/^appVersion:/ {gsub(/"/, "", $$2); print $$2}' helm/airdisplay/Chart.yaml 2>/dev/null || echo 0.1.0)
 # Modules kept out of go.work (heavy tool dependencies); tested with GOWORK=off.
-TOOL_MODULES := infra/images infra/deploy tests/e2e
+TOOL_MODULES := infra/images infra/deploy helm/tests tests/e2e
 BENCH_JOBS ?= 5000
 BENCH_BANNERS ?= 10000
 BENCH_ACTIVATIONS ?= 100000
@@ -47,7 +47,7 @@ run: deps dapr $(BIN)/devstack ## Start the whole platform locally (Ctrl-C stops
 	$(BIN)/devstack -f dapr.yaml -state-dir .local -replicas consumer=$(CONSUMER_REPLICAS)
 
 .PHONY: test
-test: deps dapr test-config ## Unit, integration (real daprd, Redis, RabbitMQ, Chromium), image, chart, Terraform and e2e-local tests
+test: deps dapr helm test-config ## Unit, integration (real daprd, Redis, RabbitMQ, Chromium), image, chart, Terraform and e2e-local tests
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	@for m in $(TOOL_MODULES); do (cd $$m && GOWORK=off go test -count=1 -timeout $(TEST_TIMEOUT) ./...); done
 

@@ -1,8 +1,10 @@
 module github.com/airdisplay/platform/helm/tests
 
-go 1.24.6
+go 1.26.0
 
 require (
+	github.com/airdisplay/platform/infra/local v0.0.0
+	github.com/airdisplay/platform/tests v0.0.0
 	github.com/dapr/dapr v1.16.0
 	github.com/gruntwork-io/terratest v0.48.2
 	github.com/kedacore/keda/v2 v2.16.1
@@ -126,7 +128,7 @@ require (
 	golang.org/x/net v0.41.0 // indirect
 	golang.org/x/oauth2 v0.30.0 // indirect
 	golang.org/x/sync v0.15.0 // indirect
-	golang.org/x/sys v0.33.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/term v0.32.0 // indirect
 	golang.org/x/text v0.26.0 // indirect
 	golang.org/x/time v0.11.0 // indirect
@@ -159,4 +161,11 @@ replace (
 	github.com/chzyer/logex => github.com/chzyer/logex v1.2.1
 	github.com/gobwas/pool => github.com/gobwas/pool v0.2.1
 	github.com/toolkits/concurrent => github.com/niean/gotools v0.0.0-20151221085310-ff3f51fc5c60
+)
+
+replace (
+	github.com/airdisplay/platform/infra/local => ../../infra/local
+	github.com/airdisplay/platform/services/contracts => ../../services/contracts
+	github.com/airdisplay/platform/services/daprapp => ../../services/daprapp
+	github.com/airdisplay/platform/tests => ../../tests
 )

@@ -57,7 +57,7 @@ func setupHelm() (string, func(), error) {
 		return "", noop, err
 	}
 	if st, err := os.Stat(abs); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
-		return "", noop, fmt.Errorf("no helm binary at %s (set HELM or run make helm)", abs)
+		return "", noop, fmt.Errorf("no helm binary at %s (HELM overrides the path)", abs)
 	}
 	helmPath = abs
 	if filepath.Base(abs) == "helm" {

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
 )
 
 var update = flag.Bool("update", false, "rewrite the values table of helm/README.md from values.yaml")
@@ -220,5 +223,40 @@ func TestDisabledServiceLeavesNoDanglingScopes(t *testing.T) {
 	}
 	if strings.Contains(out, "banner-actor") {
 		t.Error("manifest still mentions banner-actor")
+	}
+}
+
+// TestKindCanCreateTheAMQPSecret: without Terraform's Secret, the chart can
+// create the AMQP URL Secret; binding and KEDA then read the chart's Secret.
+func TestKindCanCreateTheAMQPSecret(t *testing.T) {
+	url := "amqp://airdisplay:s3cret@rabbitmq:5672/"
+	out, err := renderE(t, nil, map[string]string{
+		"kind.rabbitmq.secret.create": "true",
+		"kind.rabbitmq.secret.url":    url,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := DecodeManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, s := range Find[*corev1.Secret](objs) {
+		if s.Name == "airdisplay-rabbitmq" {
+			found = string(s.Data["RABBITMQ_URL"]) == url
+		}
+	}
+	if !found {
+		t.Fatal("no Secret airdisplay-rabbitmq with the AMQP URL under RABBITMQ_URL")
+	}
+	host, _ := metadataItem(componentByName(objs, "jobs"), "host")
+	ta := Find[*kedav1alpha1.TriggerAuthentication](objs)
+	if host.SecretName != "airdisplay-rabbitmq" || len(ta) != 1 || ta[0].Spec.SecretTargetRef[0].Name != "airdisplay-rabbitmq" {
+		t.Errorf("binding host from %q, KEDA from %+v", host.SecretName, ta)
+	}
+	if _, err := renderE(t, nil, map[string]string{"kind.rabbitmq.secret.create": "true"}); err == nil ||
+		!strings.Contains(err.Error(), "kind.rabbitmq.secret.url is required") {
+		t.Errorf("create without url: %v", err)
 	}
 }

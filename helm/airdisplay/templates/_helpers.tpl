@@ -157,20 +157,6 @@ name an app the chart deploys. Context: dict "root" $ "component" <key>.
 {{- end -}}
 
 {{/*
-Service keys of the enabled services that use a component, as a JSON list.
-Context: dict "root" $ "component" <key>.
-*/}}
-{{- define "airdisplay.componentUserKeys" -}}
-{{- $users := list -}}
-{{- range $key, $svc := .root.Values.services -}}
-{{- if and $svc.enabled (has $.component $svc.components) -}}
-{{- $users = append $users $key -}}
-{{- end -}}
-{{- end -}}
-{{- toJson $users -}}
-{{- end -}}
-
-{{/*
 Workload identity client ID of a service (azure flavor).
 Context: dict "root" $ "key" <key>.
 */}}
@@ -325,3 +311,15 @@ from validate.yaml so that every install, template and lint runs them.
 {{- fail "kind.rabbitmq.secret.url is required when kind.rabbitmq.secret.create is true" -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+auth.secretStore of a Component: where its secretKeyRefs resolve. Empty
+keeps Dapr's default (the built-in "kubernetes" store on Kubernetes); a
+self-hosted daprd loading these components names a store of its own.
+*/}}
+{{- define "airdisplay.componentAuth" -}}
+{{- with .Values.dapr.secretStore }}
+auth:
+  secretStore: {{ . }}
+{{- end }}
+{{- end }}
