@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -17,18 +18,27 @@ import (
 )
 
 // tunnels opens port-forwards to the services in namespace and returns the
-// scenario's endpoints; close them with the returned func.
+// scenario's endpoints; close them with the returned func. KEDA keeps the
+// consumer at zero replicas on an empty queue, so a warm-up job wakes it
+// before its tunnel opens.
 func tunnels(t *testing.T, kubeconfig, namespace, release string) (scenario.Endpoints, func()) {
 	t.Helper()
 	opts := k8s.NewKubectlOptions("", kubeconfig, namespace)
-	open := func(svc string, port int) *k8s.Tunnel {
-		tun := k8s.NewTunnel(opts, k8s.ResourceTypeService, release+"-"+svc, 0, port)
+	open := func(svc string) *k8s.Tunnel {
+		// The chart's Services listen on port 80 and target the app port.
+		tun := k8s.NewTunnel(opts, k8s.ResourceTypeService, release+"-"+svc, 0, 80)
 		tun.ForwardPort(t)
 		return tun
 	}
-	producer := open("producer", 8081)
-	banner := open("banner-actor", 8083)
-	consumer := open("consumer", 8090)
+	producer := open("producer")
+	banner := open("banner-actor")
+	resp, err := http.Post("http://"+producer.Endpoint()+"/v1/jobs", "application/json", strings.NewReader(`{"type":"work.simulate","payload":{}}`))
+	if err != nil {
+		t.Fatalf("warm-up job: %v", err)
+	}
+	resp.Body.Close()
+	waitReplicas(t, kubeconfig, namespace, release+"-consumer", "at least 1 after the warm-up job", func(n int32) bool { return n >= 1 }, 5*time.Minute)
+	consumer := open("consumer")
 	e := scenario.Endpoints{
 		Producer:    "http://" + producer.Endpoint(),
 		BannerActor: "http://" + banner.Endpoint(),
