@@ -68,6 +68,17 @@ bench-jobs: deps dapr ## Jobs/s and latency of the Dapr job pipeline vs. raw AMQ
 bench-banners: deps dapr ## Banner posts/s vs. a Redis Lua check-and-set; 100k activations with peak RSS
 	cd tests && go run ./bench banners -banners $(BENCH_BANNERS) -activations $(BENCH_ACTIVATIONS)
 
+FUZZTIME ?= 30s
+# package:FuzzTarget pairs, run one after another for FUZZTIME each.
+FUZZ_TARGETS := services/contracts/jobs:FuzzRequest services/contracts/jobs:FuzzMessage \
+	services/contracts/banners:FuzzPost services/contracts/banners:FuzzEvent \
+	services/banner-actor/internal/realtime:FuzzHandleEvent
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME (seed corpora in testdata/fuzz); no crash, no 500
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$pkg $$fn"; go test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; done
+
 .PHONY: images
 images: ## Write an OCI image tarball per service to bin/images (offline; IMAGE_BASE, IMAGE_REGISTRY, IMAGE_TAG)
 	cd infra/images && GOWORK=off go run ./cmd/imagebuild -out $(BIN)/images -services-dir $(ROOT)/services \

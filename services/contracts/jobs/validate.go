@@ -71,6 +71,9 @@ func decodeError(err error, field string) *FieldError {
 		return &FieldError{Field: orRoot(field), Reason: "malformed JSON: unexpected end of input"}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if name == "" {
+			return &FieldError{Field: orRoot(field), Reason: `has a member with an empty name ""`}
+		}
 		if field != "" {
 			name = field + "." + name
 		}

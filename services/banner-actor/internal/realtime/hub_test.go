@@ -76,3 +76,17 @@ func TestMalformedEventsAreRejected(t *testing.T) {
 		t.Fatal("a valid event was not published")
 	}
 }
+
+// Whatever arrives from pub/sub, the hub rejects it with a reason or
+// publishes it; it never panics.
+func FuzzHandleEvent(f *testing.F) {
+	f.Add([]byte(`{"type":"airdisplay.banner.updated.v1","bannerId":"gate-1","version":2,"change":"shown","at":"2026-01-01T00:00:00Z","banner":{"id":"gate-1","name":"G","current":null,"queue":[],"history":[],"availableAt":"2026-01-01T00:00:00Z","version":2}}`))
+	f.Add([]byte(`{"bannerId":"","version":-1}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		h := newTestHub(0)
+		c := h.add(1, nil)
+		if err := h.HandleEvent(raw); err == nil && len(c.send) != 1 {
+			t.Fatal("an accepted event was not published")
+		}
+	})
+}
