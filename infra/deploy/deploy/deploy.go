@@ -92,6 +92,11 @@ func (d *Deployer) CheckPrerequisites(ctx context.Context) error {
 		if len(missing) > 0 {
 			return fmt.Errorf("azure credentials missing: set %s (and ARM_CLIENT_ID with ARM_USE_OIDC=true in CI, or run `az login`)", strings.Join(missing, ", "))
 		}
+		for _, tool := range []string{"az", "kubelogin", "kubectl"} {
+			if _, err := exec.LookPath(tool); err != nil {
+				return fmt.Errorf("%s not found: deploying to AKS needs the Azure CLI, kubelogin and kubectl", tool)
+			}
+		}
 		if os.Getenv("ARM_USE_OIDC") != "true" {
 			if err := exec.CommandContext(ctx, "az", "account", "show").Run(); err != nil {
 				return errors.New("not logged in to Azure: run `az login` (or set ARM_USE_OIDC=true with ARM_CLIENT_ID for workload identity federation)")

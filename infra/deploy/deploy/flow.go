@@ -39,6 +39,9 @@ func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 		if err = d.PushImages(ctx, o.RegistryLoginServer); err == nil {
 			kubeconfig, err = d.AKSKubeconfig(ctx, o)
 		}
+		if err == nil {
+			err = d.EnsureAPITokens(ctx, kubeconfig, o.Namespace)
+		}
 	default:
 		err = fmt.Errorf("output flavor %q: want azure or kind", o.Flavor)
 	}

@@ -1,6 +1,11 @@
 package deploy
 
-import "testing"
+import (
+	"os"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
 
 func dig(m map[string]any, path ...string) any {
 	var cur any = m
@@ -63,4 +68,21 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// The token Secrets the deployer creates are the ones the chart's azure
+// flavor references.
+func TestTokenSecretsAreTheChartsExistingSecrets(t *testing.T) {
+	raw, err := os.ReadFile("../../../helm/airdisplay/values-azure.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := yaml.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	got := []any{dig(v, "apiTokens", "existingSecret", "daprApiToken"), dig(v, "apiTokens", "existingSecret", "appApiToken")}
+	if dig(v, "apiTokens", "create") != false || got[0] != APITokenSecrets[0] || got[1] != APITokenSecrets[1] {
+		t.Fatalf("values-azure.yaml apiTokens: create %v, secrets %v; the deployer creates %v", dig(v, "apiTokens", "create"), got, APITokenSecrets)
+	}
 }
