@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -129,7 +130,7 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		return nil, err
 	}
 	opts.StateDir = state
-	s = &Stack{
+	st := &Stack{
 		Ports:     opts.Ports,
 		RedisAddr: fmt.Sprintf("127.0.0.1:%d", opts.Ports.Redis),
 		RabbitURL: fmt.Sprintf("amqp://guest:guest@127.0.0.1:%d/", opts.Ports.RabbitMQ),
@@ -138,22 +139,23 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		bin:       bin,
 		apps:      map[string][]*Instance{},
 	}
+	// On any error, stop what was started. (st, not the named result,
+	// which a `return nil, err` has already set to nil.)
 	defer func() {
 		if err != nil {
-			s.Stop()
-			s = nil
+			st.Stop()
 		}
 	}()
-	if err := s.checkPortsFree(); err != nil {
+	if err = st.checkPortsFree(); err != nil {
 		return nil, err
 	}
-	if err := s.startInfra(ctx); err != nil {
+	if err = st.startInfra(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.startApps(ctx, rf); err != nil {
+	if err = st.startApps(ctx, rf); err != nil {
 		return nil, err
 	}
-	return s, nil
+	return st, nil
 }
 
 func daprBinDir(dir string) (string, error) {
@@ -322,7 +324,10 @@ func portInUse(port int) bool {
 	return true
 }
 
-// freePorts reserves n distinct free loopback ports.
+// freePorts reserves n distinct free loopback ports. They are drawn below
+// Linux's ephemeral range (32768+): a port the kernel handed out for ":0"
+// could, once released, be taken as the source port of any outgoing
+// connection before the process meant to listen on it starts.
 func freePorts(n int) ([]int, error) {
 	ls := make([]net.Listener, 0, n)
 	defer func() {
@@ -331,16 +336,22 @@ func freePorts(n int) ([]int, error) {
 		}
 	}()
 	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 10*n+100 {
+			return nil, fmt.Errorf("no %d free ports in %d-%d", n, portLow, portHigh)
+		}
+		port := portLow + rand.IntN(portHigh-portLow)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
-			return nil, err
+			continue
 		}
 		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, port)
 	}
 	return ports, nil
 }
+
+const portLow, portHigh = 20000, 32700
 
 // RandomPorts picks free loopback ports for the infrastructure.
 func RandomPorts() (Ports, error) {
