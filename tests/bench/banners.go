@@ -29,7 +29,9 @@ func benchBanners(ctx context.Context, args []string) error {
 	activations := intFlag(fs, "activations", 100_000, "distinct banners to activate")
 	_ = fs.Parse(args)
 
-	s, stop, err := startStack(ctx, localstack.Options{Replicas: map[string]int{"consumer": 1}})
+	// The per-client write limit would measure itself, not the actors.
+	s, stop, err := startStack(ctx, localstack.Options{Replicas: map[string]int{"consumer": 1},
+		AppEnv: map[string]map[string]string{"banner-actor": {"RATE_LIMIT_PER_SECOND": "0"}}})
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,8 @@ func benchJobs(ctx context.Context, args []string) error {
 	consumers := intFlag(fs, "consumers", 2, "consumer replicas (and baseline consumers)")
 	_ = fs.Parse(args)
 
-	s, stop, err := startStack(ctx, localstack.Options{Replicas: map[string]int{"consumer": *consumers}})
+	s, stop, err := startStack(ctx, localstack.Options{Replicas: map[string]int{"consumer": *consumers},
+		AppEnv: map[string]map[string]string{"producer": {"RATE_LIMIT_PER_SECOND": "0"}}})
 	if err != nil {
 		return err
 	}

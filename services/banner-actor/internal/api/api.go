@@ -23,6 +23,7 @@ import (
 	"github.com/airdisplay/platform/services/banner-actor/internal/banner"
 	"github.com/airdisplay/platform/services/contracts/banners"
 	"github.com/airdisplay/platform/services/contracts/jobs"
+	"github.com/airdisplay/platform/services/daprapp/httpserver"
 	"github.com/airdisplay/platform/services/daprapp/observability"
 )
 
@@ -63,10 +64,15 @@ func (h *Handler) Routes() []Route {
 	}
 }
 
-// Register adds the routes to r, instrumented.
-func (h *Handler) Register(r chi.Router, m *observability.Metrics) {
+// Register adds the routes to r, instrumented; writes go through the
+// per-client rate limit.
+func (h *Handler) Register(r chi.Router, m *observability.Metrics, writes *httpserver.RateLimiter) {
 	for _, rt := range h.Routes() {
-		r.Method(rt.Method, rt.Path, m.Instrument(rt.Method+" "+rt.Path, rt.handler))
+		var handler http.Handler = rt.handler
+		if rt.Method != http.MethodGet {
+			handler = writes.Wrap(handler)
+		}
+		r.Method(rt.Method, rt.Path, m.Instrument(rt.Method+" "+rt.Path, handler))
 	}
 	r.Get("/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")

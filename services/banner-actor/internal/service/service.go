@@ -42,6 +42,8 @@ type Config struct {
 	WSBuffer       int           // WS_CLIENT_BUFFER: events a client may lag before it is dropped
 	AllowedOrigins []string      // WS_ALLOWED_ORIGINS: extra Origin hosts for the WebSocket
 	MaxBodyBytes   int           // MAX_BODY_BYTES
+	RatePerSecond  int           // RATE_LIMIT_PER_SECOND: writes per client per second (0: no limit)
+	RateBurst      int           // RATE_LIMIT_BURST: writes a client may send at once
 }
 
 // LoadConfig reads the configuration; it reports every bad value at once.
@@ -60,6 +62,8 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 		IndexPageSize: l.Int("BANNER_INDEX_PAGE_SIZE", 1000, 10, 100_000),
 		WSBuffer:      l.Int("WS_CLIENT_BUFFER", 256, 1, 100_000),
 		MaxBodyBytes:  l.Int("MAX_BODY_BYTES", 64<<10, 1024, 16<<20),
+		RatePerSecond: l.Int("RATE_LIMIT_PER_SECOND", 50, 0, 1_000_000),
+		RateBurst:     l.Int("RATE_LIMIT_BURST", 100, 1, 1_000_000),
 	}
 	if o := l.String("WS_ALLOWED_ORIGINS", ""); o != "" {
 		c.AllowedOrigins = strings.Split(o, ",")
@@ -98,7 +102,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 		"dapr sidecar": httpserver.SidecarReady(cfg.DaprHTTPPort),
 	}))
 	mux.Method(http.MethodGet, "/metrics", metrics.Handler())
-	api.New(client, index, int64(cfg.MaxBodyBytes), log).Register(mux, metrics)
+	api.New(client, index, int64(cfg.MaxBodyBytes), log).Register(mux, metrics, httpserver.NewRateLimiter(float64(cfg.RatePerSecond), cfg.RateBurst))
 	mux.Method(http.MethodGet, "/v1/ws", hub)
 	mux.Method(http.MethodGet, "/*", ui.Handler())
 

@@ -34,6 +34,8 @@ type Config struct {
 	MaxBodyBytes  int           // MAX_BODY_BYTES: request body limit
 	MaxPayload    int           // MAX_PAYLOAD_BYTES: one job's payload limit
 	ShutdownGrace time.Duration // SHUTDOWN_GRACE: in-flight request drain time
+	RatePerSecond int           // RATE_LIMIT_PER_SECOND: writes per client per second (0: no limit)
+	RateBurst     int           // RATE_LIMIT_BURST: writes a client may send at once
 }
 
 // LoadConfig reads the configuration; it reports every bad value at once.
@@ -52,6 +54,8 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 		MaxBodyBytes:  l.Int("MAX_BODY_BYTES", 8<<20, 1024, 256<<20),
 		MaxPayload:    l.Int("MAX_PAYLOAD_BYTES", contract.DefaultLimits.MaxPayloadBytes, 64, 16<<20),
 		ShutdownGrace: l.Duration("SHUTDOWN_GRACE", 15*time.Second),
+		RatePerSecond: l.Int("RATE_LIMIT_PER_SECOND", 50, 0, 1_000_000),
+		RateBurst:     l.Int("RATE_LIMIT_BURST", 100, 1, 1_000_000),
 	}
 	return c, l.Resolved(), l.Err()
 }
@@ -80,7 +84,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 	}, log)
 
 	mux := http.NewServeMux()
-	handler.Register(mux, metrics)
+	handler.Register(mux, metrics, httpserver.NewRateLimiter(float64(cfg.RatePerSecond), cfg.RateBurst))
 	mux.HandleFunc("GET /healthz", httpserver.Healthz)
 	mux.Handle("GET /readyz", httpserver.Readyz(map[string]func(context.Context) error{
 		"dapr sidecar": httpserver.SidecarReady(cfg.DaprHTTPPort),
