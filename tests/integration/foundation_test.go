@@ -90,3 +90,22 @@ func TestTraceContextCrossesTheQueue(t *testing.T) {
 		t.Errorf("no consumer log line carries trace id %s", traceID)
 	}
 }
+
+// Routes only the sidecar may call answer 401 without its APP_API_TOKEN:
+// nothing else on the host can feed the consumer jobs or drive actors.
+func TestSidecarRoutesRequireTheAppToken(t *testing.T) {
+	for _, c := range []struct{ method, url string }{
+		{http.MethodPost, env.stack.Apps("consumer")[0].URL() + "/jobs"},
+		{http.MethodGet, bannerURL() + "/dapr/config"},
+		{http.MethodPut, bannerURL() + "/actors/Banner/gate-1/method/Get"},
+		{http.MethodPost, bannerURL() + "/events/banner-updated"},
+	} {
+		req, _ := http.NewRequest(c.method, c.url, strings.NewReader(`{}`))
+		resp, err := client.Do(req)
+		must(t, err)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s %s without the app token: %s, want 401", c.method, c.url, resp.Status)
+		}
+	}
+}

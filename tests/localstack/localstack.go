@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/airdisplay/platform/infra/local/stack"
@@ -57,7 +58,7 @@ func Start(ctx context.Context, stateDir string, o Options) (*stack.Stack, error
 	if bin == "" {
 		bin = filepath.Join(root, "bin")
 	}
-	return stack.Start(ctx, stack.Options{
+	opts := stack.Options{
 		RunFile:        filepath.Join(root, "dapr.yaml"),
 		Replicas:       o.Replicas,
 		DaprBinDir:     bin,
@@ -67,7 +68,14 @@ func Start(ctx context.Context, stateDir string, o Options) (*stack.Stack, error
 		AppEnv:         o.AppEnv,
 		ResourcesPaths: o.ResourcesPaths,
 		Ports:          o.Ports,
-	})
+	}
+	s, err := stack.Start(ctx, opts)
+	if err != nil && o.Ports == (stack.Ports{}) && strings.Contains(err.Error(), "address already in use") {
+		// Free ports are picked, then bound by other processes: another
+		// stack on the machine may have taken one in between. Pick again.
+		s, err = stack.Start(ctx, opts)
+	}
+	return s, err
 }
 
 // DumpLogs prints the tail of every log file of the stack, for a failed run.

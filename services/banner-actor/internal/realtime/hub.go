@@ -106,6 +106,11 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			filter[id] = true
 		}
 	}
+	// The server's read and write timeouts are for requests; a WebSocket
+	// lives on, so lift them before the connection is taken over.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.origins})
 	if err != nil {
 		return // Accept has answered (403 for a foreign Origin)

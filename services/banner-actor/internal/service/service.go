@@ -5,7 +5,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,12 +12,11 @@ import (
 	"time"
 
 	dapr "github.com/dapr/go-sdk/client"
-	"github.com/dapr/go-sdk/service/common"
-	daprhttp "github.com/dapr/go-sdk/service/http"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/airdisplay/platform/services/banner-actor/internal/api"
 	"github.com/airdisplay/platform/services/banner-actor/internal/banner"
+	"github.com/airdisplay/platform/services/banner-actor/internal/daprhost"
 	"github.com/airdisplay/platform/services/banner-actor/internal/realtime"
 	"github.com/airdisplay/platform/services/banner-actor/internal/ui"
 	"github.com/airdisplay/platform/services/contracts/banners"
@@ -42,6 +40,8 @@ type Config struct {
 	WSBuffer       int           // WS_CLIENT_BUFFER: events a client may lag before it is dropped
 	AllowedOrigins []string      // WS_ALLOWED_ORIGINS: extra Origin hosts for the WebSocket
 	MaxBodyBytes   int           // MAX_BODY_BYTES
+	ShutdownGrace  time.Duration // SHUTDOWN_GRACE: in-flight request drain time
+	AppAPIToken    string        // APP_API_TOKEN: what daprd must present on the routes it calls
 	RatePerSecond  int           // RATE_LIMIT_PER_SECOND: writes per client per second (0: no limit)
 	RateBurst      int           // RATE_LIMIT_BURST: writes a client may send at once
 }
@@ -62,6 +62,8 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 		IndexPageSize: l.Int("BANNER_INDEX_PAGE_SIZE", 1000, 10, 100_000),
 		WSBuffer:      l.Int("WS_CLIENT_BUFFER", 256, 1, 100_000),
 		MaxBodyBytes:  l.Int("MAX_BODY_BYTES", 64<<10, 1024, 16<<20),
+		ShutdownGrace: l.Duration("SHUTDOWN_GRACE", 15*time.Second),
+		AppAPIToken:   l.Secret("APP_API_TOKEN", ""),
 		RatePerSecond: l.Int("RATE_LIMIT_PER_SECOND", 50, 0, 1_000_000),
 		RateBurst:     l.Int("RATE_LIMIT_BURST", 100, 1, 1_000_000),
 	}
@@ -73,12 +75,9 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 
 // App is the running banner-actor.
 type App struct {
-	svc interface {
-		Start() error
-		GracefulStop() error
-	}
-	hub *realtime.Hub
-	log *slog.Logger
+	server *httpserver.Server
+	hub    *realtime.Hub
+	log    *slog.Logger
 }
 
 // New connects to the sidecar and builds the service.
@@ -104,44 +103,31 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 	mux.Method(http.MethodGet, "/metrics", metrics.Handler())
 	api.New(client, index, int64(cfg.MaxBodyBytes), log).Register(mux, metrics, httpserver.NewRateLimiter(float64(cfg.RatePerSecond), cfg.RateBurst))
 	mux.Method(http.MethodGet, "/v1/ws", hub)
+
+	// What daprd calls: the Banner actors and the banner-updated events,
+	// which every replica fans out to its WebSocket clients.
+	host := daprhost.New()
+	host.RegisterActor(banner.Factory(deps))
+	host.Subscribe(daprhost.Subscription{PubsubName: cfg.PubSub, Topic: banners.Topic, Route: "/events/banner-updated"}, func(data []byte) error {
+		if err := hub.HandleEvent(data); err != nil {
+			log.Warn("malformed banner event dropped", "error", err)
+			return err
+		}
+		return nil
+	})
+	host.Mount(mux, func(h http.Handler) http.Handler { return httpserver.RequireAppToken(cfg.AppAPIToken, h) })
 	mux.Method(http.MethodGet, "/*", ui.Handler())
 
-	// The SDK service adds the routes daprd calls (actor methods and
-	// reminders, pub/sub subscriptions) to the same router.
-	svc := daprhttp.NewServiceWithMux(fmt.Sprintf(":%d", cfg.Port), mux)
-	svc.RegisterActorImplFactoryContext(banner.Factory(deps))
-	err = svc.AddTopicEventHandler(&common.Subscription{
-		PubsubName: cfg.PubSub, Topic: banners.Topic, Route: "/events/banner-updated",
-	}, func(_ context.Context, e *common.TopicEvent) (bool, error) {
-		if err := hub.HandleEvent(e.RawData); err != nil {
-			log.Warn("malformed banner event dropped", "error", err)
-		}
-		return false, nil
-	})
-	if err != nil {
-		client.Close()
-		return nil, nil, err
-	}
-	return &App{svc: svc, hub: hub, log: log}, func() { client.Close() }, nil
+	srv := httpserver.New(fmt.Sprintf(":%d", cfg.Port), mux, log, cfg.ShutdownGrace)
+	return &App{server: srv, hub: hub, log: log}, func() { client.Close() }, nil
 }
 
-// Run serves until ctx ends, then stops gracefully.
+// Run serves until ctx ends, then closes the WebSockets and drains the
+// other requests.
 func (a *App) Run(ctx context.Context) error {
-	errc := make(chan error, 1)
-	go func() { errc <- a.svc.Start() }()
-	a.log.Info("http server listening")
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	a.log.Info("stopping")
-	a.hub.Close()
-	if err := a.svc.GracefulStop(); err != nil {
-		return err
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	go func() {
+		<-ctx.Done()
+		a.hub.Close()
+	}()
+	return a.server.Run(ctx)
 }
