@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
+
 	contract "github.com/airdisplay/platform/services/contracts/jobs"
 )
 
@@ -254,4 +256,27 @@ func listedAsDeadLetter(t *testing.T, id string) bool {
 		}
 	}
 	return false
+}
+
+// waitQueueIdle waits until the jobs queue is empty and no consumer holds a
+// job.
+func waitQueueIdle(t *testing.T, consumers []string) {
+	t.Helper()
+	conn, err := amqp.Dial(env.stack.RabbitURL)
+	must(t, err)
+	defer conn.Close()
+	ch, err := conn.Channel()
+	must(t, err)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		q, err := ch.QueueDeclarePassive("jobs", true, false, false, false, nil)
+		must(t, err)
+		if q.Messages == 0 && metric(t, "jobs_in_flight", consumers...) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue not idle after a minute: %d messages", q.Messages)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

@@ -80,6 +80,7 @@ func TestIdempotencyKeyReturnsTheFirstJob(t *testing.T) {
 	if first["id"] != second["id"] || second["replayed"] != true || hdr.Get("Location") != "/v1/jobs/"+first["id"].(string) {
 		t.Fatalf("first %v, second %v", first, second)
 	}
+	waitStatus(t, first["id"].(string), contract.StatusSucceeded, 30*time.Second)
 }
 
 // 10,000 jobs through three competing consumers: every one succeeds and
@@ -90,6 +91,8 @@ func TestTenThousandJobsThreeConsumersEffectsExactlyOnce(t *testing.T) {
 	if len(urls) != 3 {
 		t.Fatalf("%d consumers running, want 3", len(urls))
 	}
+	// Earlier tests' jobs must be done, or their commits would count here.
+	waitQueueIdle(t, urls)
 	committedBefore := metric(t, "jobs_side_effects_committed_total", urls...)
 	ids := submitBatch(t, 10_000, map[string]any{})
 	recs := waitAllSucceeded(ctx, t, ids, 5*time.Minute)
