@@ -116,22 +116,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.bannerID(w, r)
-	if !ok {
-		return
-	}
-	var v banners.View
-	if err := h.invoke(r.Context(), id, "Get", nil, &v); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if v.Version == 0 {
-		writeJSON(w, http.StatusNotFound, errorBody{Error: "banner " + id + " is not registered"})
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
-}
+func (h *Handler) get(w http.ResponseWriter, r *http.Request) { h.view(w, r, "Get") }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	limit := 50
@@ -195,13 +180,17 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *Handler) clear(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) clear(w http.ResponseWriter, r *http.Request) { h.view(w, r, "Clear") }
+
+// view calls an actor method that takes nothing and returns the banner;
+// an unregistered banner (version 0) is a 404.
+func (h *Handler) view(w http.ResponseWriter, r *http.Request, method string) {
 	id, ok := h.bannerID(w, r)
 	if !ok {
 		return
 	}
 	var v banners.View
-	if err := h.invoke(r.Context(), id, "Clear", nil, &v); err != nil {
+	if err := h.invoke(r.Context(), id, method, nil, &v); err != nil {
 		h.fail(w, r, err)
 		return
 	}
