@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	dapr "github.com/dapr/go-sdk/client"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/airdisplay/platform/services/banner-actor/internal/api"
@@ -23,6 +22,7 @@ import (
 	"github.com/airdisplay/platform/services/daprapp/envconfig"
 	"github.com/airdisplay/platform/services/daprapp/httpserver"
 	"github.com/airdisplay/platform/services/daprapp/observability"
+	"github.com/airdisplay/platform/services/daprapp/sidecar"
 )
 
 // Config is banner-actor's configuration; README.md lists every variable.
@@ -82,9 +82,9 @@ type App struct {
 
 // New connects to the sidecar and builds the service.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
-	client, err := dapr.NewClientWithAddressContext(ctx, fmt.Sprintf("127.0.0.1:%d", cfg.DaprGRPCPort))
+	client, err := sidecar.Connect(ctx, fmt.Sprintf("127.0.0.1:%d", cfg.DaprGRPCPort), log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to the dapr sidecar: %w", err)
+		return nil, nil, err
 	}
 	metrics := observability.NewMetrics()
 	index := banner.NewIndex(client, cfg.StateStore, cfg.IndexPageSize)

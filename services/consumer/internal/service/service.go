@@ -10,14 +10,13 @@ import (
 	"os"
 	"time"
 
-	dapr "github.com/dapr/go-sdk/client"
-
 	"github.com/airdisplay/platform/services/consumer/internal/api"
 	"github.com/airdisplay/platform/services/consumer/internal/jobs"
 	"github.com/airdisplay/platform/services/contracts/jobstore"
 	"github.com/airdisplay/platform/services/daprapp/envconfig"
 	"github.com/airdisplay/platform/services/daprapp/httpserver"
 	"github.com/airdisplay/platform/services/daprapp/observability"
+	"github.com/airdisplay/platform/services/daprapp/sidecar"
 )
 
 // Config is the consumer's configuration; README.md lists every variable.
@@ -69,9 +68,9 @@ type App struct {
 
 // New connects to the sidecar and builds the consumer.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
-	client, err := dapr.NewClientWithAddressContext(ctx, fmt.Sprintf("127.0.0.1:%d", cfg.DaprGRPCPort))
+	client, err := sidecar.Connect(ctx, fmt.Sprintf("127.0.0.1:%d", cfg.DaprGRPCPort), log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to the dapr sidecar: %w", err)
+		return nil, nil, err
 	}
 	metrics := observability.NewMetrics()
 	proc := jobs.NewProcessor(jobstore.NewStore(client, cfg.JobStore), jobs.Handlers(client, cfg.BannerActorType), jobs.Config{

@@ -9,13 +9,12 @@ import (
 	"net/http"
 	"time"
 
-	dapr "github.com/dapr/go-sdk/client"
-
 	contract "github.com/airdisplay/platform/services/contracts/jobs"
 	"github.com/airdisplay/platform/services/contracts/jobstore"
 	"github.com/airdisplay/platform/services/daprapp/envconfig"
 	"github.com/airdisplay/platform/services/daprapp/httpserver"
 	"github.com/airdisplay/platform/services/daprapp/observability"
+	"github.com/airdisplay/platform/services/daprapp/sidecar"
 	"github.com/airdisplay/platform/services/producer/internal/api"
 	"github.com/airdisplay/platform/services/producer/internal/jobs"
 )
@@ -68,9 +67,9 @@ type App struct {
 // New connects to the sidecar and builds the producer. cleanup closes what
 // New opened.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
-	client, err := dapr.NewClientWithAddressContext(ctx, fmt.Sprintf("127.0.0.1:%d", cfg.DaprGRPCPort))
+	client, err := sidecar.Connect(ctx, fmt.Sprintf("127.0.0.1:%d", cfg.DaprGRPCPort), log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to the dapr sidecar: %w", err)
+		return nil, nil, err
 	}
 	cleanup := func() { client.Close() }
 
