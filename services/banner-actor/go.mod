@@ -14,7 +14,6 @@ require (
 	github.com/dapr/go-sdk v1.13.0
 	github.com/go-chi/chi/v5 v5.2.2
 	github.com/prometheus/client_golang v1.25.0
-	google.golang.org/grpc v1.75.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 
@@ -40,5 +39,6 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20250707201910-8d1bb00bc6a7 // indirect
+	google.golang.org/grpc v1.75.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )

@@ -7,7 +7,6 @@ replace github.com/airdisplay/platform/services/daprapp => ../daprapp
 require (
 	github.com/airdisplay/platform/services/daprapp v0.0.0
 	github.com/dapr/go-sdk v1.13.0
-	google.golang.org/grpc v1.75.0
 )
 
 require (
@@ -33,6 +32,7 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20250707201910-8d1bb00bc6a7 // indirect
+	google.golang.org/grpc v1.75.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

@@ -9,14 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	dapr "github.com/dapr/go-sdk/client"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	contract "github.com/airdisplay/platform/services/contracts/jobs"
 	"github.com/airdisplay/platform/services/daprapp/observability"
+	"github.com/airdisplay/platform/services/daprapp/sidecar"
 )
 
 // Store keeps job records in a Dapr state store.
@@ -103,7 +101,7 @@ func (s *Store) Commit(ctx context.Context, r *contract.Record, etag string, eff
 		{Type: dapr.StateOperationTypeUpsert, Item: &dapr.SetStateItem{Key: contract.EffectKey(r.ID), Value: eff, Options: firstWrite}},
 	}
 	if err := s.dapr.ExecuteStateTransaction(observability.OutgoingContext(ctx), s.store, nil, ops); err != nil {
-		if isConflict(err) {
+		if sidecar.IsConflict(err) {
 			return ErrConflict
 		}
 		return fmt.Errorf("commit job %s: %w", r.ID, err)
@@ -215,19 +213,10 @@ func (s *Store) put(ctx context.Context, key string, v any, etag string) error {
 		item.Etag = &dapr.ETag{Value: etag}
 	}
 	if err := s.dapr.SaveBulkState(observability.OutgoingContext(ctx), s.store, item); err != nil {
-		if isConflict(err) {
+		if sidecar.IsConflict(err) {
 			return ErrConflict
 		}
 		return fmt.Errorf("save %s: %w", key, err)
 	}
 	return nil
-}
-
-// isConflict recognises Dapr's answer to an ETag or first-write mismatch.
-func isConflict(err error) bool {
-	if status.Code(err) == codes.Aborted {
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "etag mismatch") || strings.Contains(msg, "failed to set key")
 }

@@ -5,8 +5,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	dapr "github.com/dapr/go-sdk/client"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // Connect returns a client of the sidecar's gRPC API at addr. The sidecar
@@ -24,4 +27,17 @@ func Connect(ctx context.Context, addr string, log *slog.Logger) (dapr.Client, e
 		}
 		log.Warn("dapr sidecar not reachable yet; retrying", "addr", addr, "attempt", attempt, "error", err)
 	}
+}
+
+// IsConflict recognises the sidecar's answer to a state write whose ETag or
+// first-write condition failed: another writer changed the key first.
+func IsConflict(err error) bool {
+	if err == nil {
+		return false
+	}
+	if status.Code(err) == codes.Aborted {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "etag mismatch") || strings.Contains(msg, "failed to set key")
 }

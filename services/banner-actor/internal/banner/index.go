@@ -9,10 +9,9 @@ import (
 	"strings"
 
 	dapr "github.com/dapr/go-sdk/client"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/airdisplay/platform/services/contracts/banners"
+	"github.com/airdisplay/platform/services/daprapp/sidecar"
 )
 
 // Index is the registry of banner ids, kept in the state store as
@@ -191,7 +190,7 @@ func (x *Index) put(ctx context.Context, key string, v any, etag string) error {
 		item.Etag = &dapr.ETag{Value: etag}
 	}
 	if err := x.dapr.SaveBulkState(ctx, x.store, item); err != nil {
-		if status.Code(err) == codes.Aborted || strings.Contains(err.Error(), "etag mismatch") || strings.Contains(err.Error(), "failed to set key") {
+		if sidecar.IsConflict(err) {
 			return errConflict
 		}
 		return err
