@@ -37,6 +37,7 @@ type Instance struct {
 	mu    sync.Mutex
 	app   *supervisor.Process
 	daprd *supervisor.Process
+	down  bool // stopped on purpose: KeepAlive leaves it stopped
 }
 
 // Name is the app id, suffixed with the replica number when there are several.
@@ -126,27 +127,21 @@ func (in *Instance) daprdArgs() []string {
 // healthy, which daprd does once it has loaded its components and reached
 // the app.
 func (in *Instance) Start(ctx context.Context) error {
-	env := environ(in.Env())
-	name := in.Name()
-	daprd, err := supervisor.Start(supervisor.Spec{
-		Name: name + ".daprd", Path: filepath.Join(in.stack.bin, "daprd"), Args: in.daprdArgs(),
-		Env: env, LogDir: in.stack.LogDir, Console: in.stack.opts.Console,
-	})
+	daprdSpec, appSpec := in.daprdSpec(), in.appSpec()
+	daprd, err := supervisor.Start(daprdSpec)
 	if err != nil {
 		return err
 	}
-	cmd := in.spec.Command
-	app, err := supervisor.Start(supervisor.Spec{
-		Name: name, Path: cmd[0], Args: cmd[1:], Dir: in.spec.AppDirPath,
-		Env: env, LogDir: in.stack.LogDir, Console: in.stack.opts.Console,
-	})
+	app, err := supervisor.Start(appSpec)
 	if err != nil {
 		daprd.Stop(5 * time.Second)
 		return err
 	}
 	in.mu.Lock()
-	in.app, in.daprd = app, daprd
+	in.app, in.daprd, in.down = app, daprd, false
 	in.mu.Unlock()
+	in.keep(daprd, daprdSpec, func() **supervisor.Process { return &in.daprd })
+	in.keep(app, appSpec, func() **supervisor.Process { return &in.app })
 	// `go run` compiles first, so allow for a cold build.
 	if err := waitHTTP(ctx, app, in.URL()+"/healthz", 5*time.Minute); err != nil {
 		return err
@@ -159,21 +154,20 @@ func (in *Instance) Start(ctx context.Context) error {
 func (in *Instance) RestartApp(ctx context.Context) error {
 	in.mu.Lock()
 	old := in.app
+	in.app = nil // no longer wanted: KeepAlive must not restart it too
 	in.mu.Unlock()
 	if old != nil && old.Running() {
 		old.Stop(AppStopGrace)
 	}
-	cmd := in.spec.Command
-	app, err := supervisor.Start(supervisor.Spec{
-		Name: in.Name(), Path: cmd[0], Args: cmd[1:], Dir: in.spec.AppDirPath,
-		Env: environ(in.Env()), LogDir: in.stack.LogDir, Console: in.stack.opts.Console,
-	})
+	spec := in.appSpec()
+	app, err := supervisor.Start(spec)
 	if err != nil {
 		return err
 	}
 	in.mu.Lock()
 	in.app = app
 	in.mu.Unlock()
+	in.keep(app, spec, func() **supervisor.Process { return &in.app })
 	return waitHTTP(ctx, app, in.URL()+"/healthz", 5*time.Minute)
 }
 
@@ -181,6 +175,7 @@ func (in *Instance) RestartApp(ctx context.Context) error {
 func (in *Instance) Stop() {
 	in.mu.Lock()
 	app, daprd := in.app, in.daprd
+	in.down = true
 	in.mu.Unlock()
 	if app != nil {
 		app.Stop(AppStopGrace)
@@ -188,6 +183,41 @@ func (in *Instance) Stop() {
 	if daprd != nil {
 		daprd.Stop(15 * time.Second)
 	}
+}
+
+func (in *Instance) appSpec() supervisor.Spec {
+	cmd := in.spec.Command
+	return supervisor.Spec{
+		Name: in.Name(), Path: cmd[0], Args: cmd[1:], Dir: in.spec.AppDirPath,
+		Env: environ(in.Env()), LogDir: in.stack.LogDir, Console: in.stack.opts.Console,
+	}
+}
+
+func (in *Instance) daprdSpec() supervisor.Spec {
+	return supervisor.Spec{
+		Name: in.Name() + ".daprd", Path: filepath.Join(in.stack.bin, "daprd"), Args: in.daprdArgs(),
+		Env: environ(in.Env()), LogDir: in.stack.LogDir, Console: in.stack.opts.Console,
+	}
+}
+
+// keep restarts the process in *slot() when it exits on its own (with
+// Options.KeepAlive), unless the instance was stopped or the process
+// replaced on purpose.
+func (in *Instance) keep(p *supervisor.Process, spec supervisor.Spec, slot func() **supervisor.Process) {
+	if !in.stack.opts.KeepAlive {
+		return
+	}
+	go in.stack.keep(p, spec,
+		func(old *supervisor.Process) bool {
+			in.mu.Lock()
+			defer in.mu.Unlock()
+			return !in.down && *slot() == old
+		},
+		func(np *supervisor.Process) {
+			in.mu.Lock()
+			defer in.mu.Unlock()
+			*slot() = np
+		})
 }
 
 // AppProcess and Sidecar expose the processes for fault tests.

@@ -12,7 +12,9 @@ import (
 )
 
 // startRedis runs a private redis-server: loopback only, its own port, data
-// under StateDir/redis with an append-only file so a restart loses nothing.
+// under StateDir/redis in an append-only file synced on every write, so
+// even a SIGKILL loses no acknowledged write (everysec could lose one
+// second of job records and effect markers).
 func (s *Stack) startRedis() (*supervisor.Process, error) {
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -27,7 +29,7 @@ func (s *Stack) startRedis() (*supervisor.Process, error) {
 		"--bind", "127.0.0.1",
 		"--dir", dir,
 		"--appendonly", "yes",
-		"--appendfsync", "everysec",
+		"--appendfsync", "always",
 		"--save", "",
 		"--daemonize", "no",
 		"--loglevel", "warning",

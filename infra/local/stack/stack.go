@@ -87,6 +87,10 @@ type Options struct {
 	// ResourcesPaths, when set, replace every app's resources paths: run
 	// the same apps on other Dapr components (the chart's, say).
 	ResourcesPaths []string
+	// KeepAlive restarts any process that exits on its own (crashed,
+	// killed) after a back-off, as a kubelet restarts a container. Off, a
+	// test that kills a process restarts it itself.
+	KeepAlive bool
 }
 
 // Stack is a running local platform.
@@ -99,7 +103,10 @@ type Stack struct {
 	opts  Options
 	bin   string
 	infra []*supervisor.Process // started in order, stopped in reverse
-	mu    sync.Mutex
+	// closing is closed when Stop begins, so nothing is restarted after.
+	closing   chan struct{}
+	closeOnce sync.Once
+	mu        sync.Mutex
 	apps  map[string][]*Instance
 	order []string
 }
@@ -138,6 +145,7 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		opts:      opts,
 		bin:       bin,
 		apps:      map[string][]*Instance{},
+		closing:   make(chan struct{}),
 	}
 	// On any error, stop what was started. (st, not the named result,
 	// which a `return nil, err` has already set to nil.)
@@ -214,16 +222,29 @@ func (s *Stack) startInfra(ctx context.Context) error {
 }
 
 func (s *Stack) start(name, path string, args []string, dir string, env []string) (*supervisor.Process, error) {
-	p, err := supervisor.Start(supervisor.Spec{
+	spec := supervisor.Spec{
 		Name: name, Path: path, Args: args, Dir: dir, Env: env,
 		LogDir: s.LogDir, Console: s.opts.Console,
-	})
+	}
+	p, err := supervisor.Start(spec)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	s.infra = append(s.infra, p)
 	s.mu.Unlock()
+	if s.opts.KeepAlive {
+		go s.keep(p, spec, func(old *supervisor.Process) bool { return !s.stopping() && s.Infra(name) == old },
+			func(np *supervisor.Process) {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				for i, q := range s.infra {
+					if q.Name == name {
+						s.infra[i] = np
+					}
+				}
+			})
+	}
 	return p, nil
 }
 
@@ -262,6 +283,7 @@ func (s *Stack) startScheduler() (*supervisor.Process, error) {
 // Stop stops the apps (each app before its sidecar, so in-flight work can
 // still be acknowledged), then the control plane and the infrastructure.
 func (s *Stack) Stop() {
+	s.closeOnce.Do(func() { close(s.closing) })
 	s.mu.Lock()
 	var all []*Instance
 	for _, id := range s.order {
