@@ -29,6 +29,7 @@ func run() error {
 	binDir := flag.String("dapr-bin-dir", envOr("DAPR_BIN_DIR", "bin"), "directory holding daprd, placement and scheduler (env DAPR_BIN_DIR)")
 	replicas := replicaFlag{}
 	flag.Var(replicas, "replicas", "app=N runs N instances of an app; repeatable (e.g. consumer=3)")
+	keepAlive := flag.Bool("keep-alive", true, "restart a process that crashes or is killed, as a kubelet would")
 	flag.Parse()
 
 	ports, err := stack.PortsFromEnv(os.Getenv)
@@ -41,7 +42,7 @@ func run() error {
 	fmt.Println("devstack: starting Redis, RabbitMQ, Dapr placement and scheduler, then the apps…")
 	s, err := stack.Start(ctx, stack.Options{
 		RunFile: *runFile, Replicas: replicas, DaprBinDir: *binDir, StateDir: *stateDir,
-		Ports: ports, Console: os.Stdout,
+		Ports: ports, Console: os.Stdout, KeepAlive: *keepAlive,
 	})
 	if err != nil {
 		return err
