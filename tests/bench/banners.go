@@ -148,6 +148,7 @@ func call(ctx context.Context, hc *http.Client, method, url string, body any) (i
 	}
 	req, _ := http.NewRequestWithContext(ctx, method, url, rd)
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+localstack.DevAPIKey)
 	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, err

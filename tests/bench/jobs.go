@@ -88,6 +88,7 @@ func submit(ctx context.Context, producer string, n int) ([]string, error) {
 		}
 		body, _ := json.Marshal(map[string]any{"jobs": jobs})
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, producer+"/v1/jobs:batch", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+localstack.DevAPIKey)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return nil, err

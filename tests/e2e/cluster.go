@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,10 @@ func tunnels(t *testing.T, kubeconfig, namespace, release string) (scenario.Endp
 	}
 	producer := open("producer")
 	banner := open("banner-actor")
-	resp, err := http.Post("http://"+producer.Endpoint()+"/v1/jobs", "application/json", strings.NewReader(`{"type":"work.simulate","payload":{}}`))
+	key := apiKey(t, opts, release)
+	req, _ := http.NewRequest(http.MethodPost, "http://"+producer.Endpoint()+"/v1/jobs", strings.NewReader(`{"type":"work.simulate","payload":{}}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("warm-up job: %v", err)
 	}
@@ -44,8 +48,25 @@ func tunnels(t *testing.T, kubeconfig, namespace, release string) (scenario.Endp
 		BannerActor: "http://" + banner.Endpoint(),
 		Consumers:   []string{"http://" + consumer.Endpoint()},
 		Origin:      "http://" + banner.Endpoint(),
+		APIKey:      key,
 	}
 	return e, func() { producer.Close(); banner.Close(); consumer.Close() }
+}
+
+// apiKey reads one API key from the Secret the chart (kind: generated) or
+// the deployer (azure) created: <release>-api-keys, client name → key.
+func apiKey(t *testing.T, opts *k8s.KubectlOptions, release string) string {
+	t.Helper()
+	s := k8s.GetSecret(t, opts, release+"-api-keys")
+	names := make([]string, 0, len(s.Data))
+	for name := range s.Data {
+		names = append(names, name)
+	}
+	if len(names) == 0 {
+		t.Fatalf("Secret %s-api-keys holds no API key", release)
+	}
+	sort.Strings(names)
+	return string(s.Data[names[0]])
 }
 
 // waitReplicas retries until the consumer Deployment has a replica count

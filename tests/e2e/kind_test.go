@@ -84,14 +84,14 @@ func TestScenarioOnKind(t *testing.T) {
 		waitReplicas(t, kubeconfig, ns, "airdisplay-consumer", "back to 0 before the backlog", func(n int32) bool { return n == 0 }, 10*time.Minute)
 		e, closeTunnels := tunnels(t, kubeconfig, ns, "airdisplay")
 		defer closeTunnels()
-		backlog(t, e.Producer, 3000)
+		backlog(t, e.Producer, e.APIKey, 3000)
 		waitReplicas(t, kubeconfig, ns, "airdisplay-consumer", "at least 2 under the backlog", func(n int32) bool { return n >= 2 }, 10*time.Minute)
 		waitReplicas(t, kubeconfig, ns, "airdisplay-consumer", "back to 0 when idle", func(n int32) bool { return n == 0 }, 15*time.Minute)
 	})
 }
 
 // backlog enqueues n slow jobs so the queue stays long enough for KEDA.
-func backlog(t *testing.T, producer string, n int) {
+func backlog(t *testing.T, producer, key string, n int) {
 	t.Helper()
 	for sent := 0; sent < n; sent += 500 {
 		jobs := make([]map[string]any, 500)
@@ -99,7 +99,10 @@ func backlog(t *testing.T, producer string, n int) {
 			jobs[i] = map[string]any{"type": "work.simulate", "payload": map[string]any{"sleepMs": 200}}
 		}
 		body, _ := json.Marshal(map[string]any{"jobs": jobs})
-		resp, err := http.Post(producer+"/v1/jobs:batch", "application/json", strings.NewReader(string(body)))
+		req, _ := http.NewRequest(http.MethodPost, producer+"/v1/jobs:batch", strings.NewReader(string(body)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

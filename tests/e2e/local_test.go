@@ -31,5 +31,6 @@ func TestScenarioOnTheLocalStack(t *testing.T) {
 		Producer:    s.App("producer").URL(),
 		BannerActor: s.App("banner-actor").URL(),
 		Consumers:   consumers,
+		APIKey:      localstack.DevAPIKey,
 	}, scenario.Options{})
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/airdisplay/platform/tests/localstack"
 )
 
 // chromium returns a headless Debian Chromium allocator (`make deps`
@@ -44,8 +46,9 @@ func chromium(t *testing.T) (context.Context, context.CancelFunc) {
 }
 
 // In two real browser pages on different replicas: a message posted in one
-// appears in the other within a second, is shown as text however much it
-// looks like HTML, and disappears when it expires.
+// (given the API key in its URL fragment) appears in the other within a
+// second, is shown as text however much it looks like HTML, and disappears
+// when it expires; the page without a key cannot post.
 func TestLiveUIInTwoBrowserPages(t *testing.T) {
 	id := newBanner(t)
 	alloc, cancelAlloc := chromium(t)
@@ -62,7 +65,19 @@ func TestLiveUIInTwoBrowserPages(t *testing.T) {
 	}
 	pageA, closeA := chromedp.NewContext(ctx)
 	defer closeA()
-	open(pageA, replicas[0].URL()+"/")          // starts the browser
+	// Page A is given the API key in the URL fragment (it posts); page B
+	// has none (reads are open).
+	open(pageA, replicas[0].URL()+"/#token="+localstack.DevAPIKey) // starts the browser
+	var hash, stored string
+	if err := chromedp.Run(pageA,
+		chromedp.Evaluate(`location.hash`, &hash),
+		chromedp.Evaluate(`sessionStorage.getItem('airdisplay.apiKey') || ''`, &stored),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if hash != "" || stored != localstack.DevAPIKey {
+		t.Errorf("after #token=: location.hash %q (want it removed), stored key %q", hash, stored)
+	}
 	pageB, closeB := chromedp.NewContext(pageA) // a second tab, on the other replica
 	defer closeB()
 	open(pageB, replicas[len(replicas)-1].URL()+"/")
@@ -98,5 +113,16 @@ func TestLiveUIInTwoBrowserPages(t *testing.T) {
 	}
 	if late := time.Since(*expires); late > 2*time.Second {
 		t.Errorf("the page cleared the message %s after expiresAt", late.Round(time.Millisecond))
+	}
+
+	// Page B has no key: its post is refused and it says a key is needed.
+	refused := `(() => { const e = document.getElementById('post-result'); return e.dataset.kind === 'error' && e.textContent.includes('needs an API key'); })()`
+	if err := chromedp.Run(pageB,
+		chromedp.SetValue("#post-banner", id, chromedp.ByID),
+		chromedp.SendKeys("#post-text", "no key", chromedp.ByID),
+		chromedp.Click("#post-form button", chromedp.ByQuery),
+		chromedp.Poll(refused, &ok, chromedp.WithPollingTimeout(5*time.Second)),
+	); err != nil {
+		t.Fatalf("a post without a key did not show that a key is needed: %v", err)
 	}
 }

@@ -15,9 +15,28 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	contract "github.com/airdisplay/platform/services/contracts/jobs"
+	"github.com/airdisplay/platform/tests/localstack"
 )
 
-var client = &http.Client{Timeout: 30 * time.Second}
+// client is an API client of the local stack: every request carries the
+// development API key (localstack.DevAPIKey) unless it sets its own.
+// anon carries none.
+var (
+	client = &http.Client{Timeout: 30 * time.Second, Transport: withAPIKey{http.DefaultTransport}}
+	anon   = &http.Client{Timeout: 30 * time.Second}
+)
+
+// withAPIKey adds `Authorization: Bearer <dev key>` to requests without
+// credentials.
+type withAPIKey struct{ next http.RoundTripper }
+
+func (k withAPIKey) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") == "" && r.Header.Get("X-API-Key") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+localstack.DevAPIKey)
+	}
+	return k.next.RoundTrip(r)
+}
 
 func producerURL() string { return env.stack.App("producer").URL() }
 

@@ -85,4 +85,7 @@ func TestTokenSecretsAreTheChartsExistingSecrets(t *testing.T) {
 	if dig(v, "apiTokens", "create") != false || got[0] != APITokenSecrets[0] || got[1] != APITokenSecrets[1] {
 		t.Fatalf("values-azure.yaml apiTokens: create %v, secrets %v; the deployer creates %v", dig(v, "apiTokens", "create"), got, APITokenSecrets)
 	}
+	if dig(v, "auth", "create") != false || dig(v, "auth", "existingSecret") != APIKeysSecret {
+		t.Fatalf("values-azure.yaml auth: create %v, existingSecret %v; the deployer creates %s", dig(v, "auth", "create"), dig(v, "auth", "existingSecret"), APIKeysSecret)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -72,6 +73,15 @@ func (l *Loader) Required(key string) string {
 	return v
 }
 
+// RequiredFor is Required with what the value is for in the error.
+func (l *Loader) RequiredFor(key, what string) string {
+	v, ok := l.get(key, "", false)
+	if !ok {
+		l.errs = append(l.errs, fmt.Errorf("%s is required: %s", key, what))
+	}
+	return v
+}
+
 // Int returns key as an integer within [min, max], or def when unset.
 func (l *Loader) Int(key string, def, min, max int) int {
 	v, ok := l.get(key, strconv.Itoa(def), false)
@@ -84,6 +94,22 @@ func (l *Loader) Int(key string, def, min, max int) int {
 		return def
 	}
 	return n
+}
+
+// Bool returns key as a boolean (true/false, 1/0, yes/no), or def when unset.
+func (l *Loader) Bool(key string, def bool) bool {
+	v, ok := l.get(key, strconv.FormatBool(def), false)
+	if !ok {
+		return def
+	}
+	switch strings.ToLower(v) {
+	case "true", "1", "yes", "on":
+		return true
+	case "false", "0", "no", "off":
+		return false
+	}
+	l.errs = append(l.errs, fmt.Errorf("%s=%q: want true or false", key, v))
+	return def
 }
 
 // Duration returns key as a positive Go duration ("30s"), or def when unset.

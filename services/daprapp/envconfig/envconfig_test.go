@@ -53,3 +53,16 @@ func TestSecretsAreMasked(t *testing.T) {
 		}
 	}
 }
+
+func TestBoolAndRequiredFor(t *testing.T) {
+	l := New(lookup(map[string]string{"A": "true", "B": "0", "C": "maybe"}))
+	if !l.Bool("A", false) || l.Bool("B", true) || !l.Bool("UNSET", true) {
+		t.Error("Bool misread a value")
+	}
+	l.Bool("C", false)
+	l.RequiredFor("STORE", "the secret store")
+	err := l.Err()
+	if err == nil || !strings.Contains(err.Error(), `C="maybe"`) || !strings.Contains(err.Error(), "STORE is required: the secret store") {
+		t.Fatalf("error %v", err)
+	}
+}

@@ -32,6 +32,9 @@ type Endpoints struct {
 	BannerActor string
 	// Consumers are the consumer instances' base URLs (for /metrics).
 	Consumers []string
+	// APIKey is sent as `Authorization: Bearer` on every request, and
+	// offered as a WebSocket subprotocol (as the UI does): writes need it.
+	APIKey string
 	// Origin, when set, is sent on the WebSocket handshake (port-forwards
 	// change the host the service sees).
 	Origin string
@@ -60,7 +63,7 @@ func Run(ctx context.Context, t *testing.T, e Endpoints, o Options) {
 	if o.RunID == "" {
 		o.RunID = strconv.FormatInt(time.Now().UnixNano()%1_000_000_000, 36)
 	}
-	c := &client{t: t, http: &http.Client{Timeout: 30 * time.Second}}
+	c := &client{t: t, http: &http.Client{Timeout: 30 * time.Second}, apiKey: e.APIKey}
 	before := snapshot(c, e)
 
 	ids := make([]string, o.Banners)
@@ -178,6 +181,9 @@ func dialWS(ctx context.Context, t *testing.T, e Endpoints, ids []string) *webso
 	if e.Origin != "" {
 		opts.HTTPHeader = http.Header{"Origin": {e.Origin}}
 	}
+	if e.APIKey != "" {
+		opts.Subprotocols = []string{"airdisplay.v1", "bearer." + e.APIKey}
+	}
 	ws, _, err := websocket.Dial(ctx, url, opts)
 	if err != nil {
 		t.Fatalf("WebSocket %s: %v", url, err)
@@ -190,8 +196,9 @@ func dialWS(ctx context.Context, t *testing.T, e Endpoints, ids []string) *webso
 }
 
 type client struct {
-	t    *testing.T
-	http *http.Client
+	t      *testing.T
+	http   *http.Client
+	apiKey string
 }
 
 func (c *client) must(err error) {
@@ -215,6 +222,9 @@ func (c *client) do(ctx context.Context, method, url string, in, out any, want i
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, url, err)

@@ -23,6 +23,7 @@ import (
 	"github.com/airdisplay/platform/services/banner-actor/internal/banner"
 	"github.com/airdisplay/platform/services/contracts/banners"
 	"github.com/airdisplay/platform/services/contracts/jobs"
+	"github.com/airdisplay/platform/services/daprapp/apikey"
 	"github.com/airdisplay/platform/services/daprapp/httpserver"
 	"github.com/airdisplay/platform/services/daprapp/observability"
 )
@@ -65,12 +66,15 @@ func (h *Handler) Routes() []Route {
 }
 
 // Register adds the routes to r, instrumented; writes go through the
-// per-client rate limit.
-func (h *Handler) Register(r chi.Router, m *observability.Metrics, writes *httpserver.RateLimiter) {
+// per-client rate limit and need an API key, reads need one when auth
+// protects reads (AUTH_READS).
+func (h *Handler) Register(r chi.Router, m *observability.Metrics, writes *httpserver.RateLimiter, auth *apikey.Guard) {
 	for _, rt := range h.Routes() {
 		var handler http.Handler = rt.handler
 		if rt.Method != http.MethodGet {
-			handler = writes.Wrap(handler)
+			handler = writes.Wrap(auth.Write(handler))
+		} else {
+			handler = auth.Read(handler)
 		}
 		r.Method(rt.Method, rt.Path, m.Instrument(rt.Method+" "+rt.Path, handler))
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/airdisplay/platform/services/contracts/banners"
 	"github.com/airdisplay/platform/services/contracts/jobs"
+	"github.com/airdisplay/platform/services/daprapp/apikey"
 )
 
 // Hub holds the connected clients.
@@ -111,7 +112,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.origins})
+	// A browser sends its API key as a "bearer.<key>" subprotocol beside
+	// apikey.Subprotocol (checked before this handler, when reads need a
+	// key); the server selects apikey.Subprotocol, never the key.
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.origins, Subprotocols: []string{apikey.Subprotocol}})
 	if err != nil {
 		return // Accept has answered (403 for a foreign Origin)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/airdisplay/platform/services/banner-actor/internal/realtime"
 	"github.com/airdisplay/platform/services/banner-actor/internal/ui"
 	"github.com/airdisplay/platform/services/contracts/banners"
+	"github.com/airdisplay/platform/services/daprapp/apikey"
 	"github.com/airdisplay/platform/services/daprapp/envconfig"
 	"github.com/airdisplay/platform/services/daprapp/httpserver"
 	"github.com/airdisplay/platform/services/daprapp/observability"
@@ -44,6 +45,7 @@ type Config struct {
 	AppAPIToken    string        // APP_API_TOKEN: what daprd must present on the routes it calls
 	RatePerSecond  int           // RATE_LIMIT_PER_SECOND: writes per client per second (0: no limit)
 	RateBurst      int           // RATE_LIMIT_BURST: writes a client may send at once
+	Auth           apikey.Config // API_KEYS_SECRET_STORE, API_KEYS_SECRET, AUTH_READS
 }
 
 // LoadConfig reads the configuration; it reports every bad value at once.
@@ -66,6 +68,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 		AppAPIToken:   l.Secret("APP_API_TOKEN", ""),
 		RatePerSecond: l.Int("RATE_LIMIT_PER_SECOND", 50, 0, 1_000_000),
 		RateBurst:     l.Int("RATE_LIMIT_BURST", 100, 1, 1_000_000),
+		Auth:          apikey.LoadConfig(l),
 	}
 	if o := l.String("WS_ALLOWED_ORIGINS", ""); o != "" {
 		c.AllowedOrigins = strings.Split(o, ",")
@@ -87,6 +90,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 		return nil, nil, err
 	}
 	metrics := observability.NewMetrics()
+	guard, err := apikey.Start(ctx, client, cfg.Auth, log, metrics.Registry)
+	if err != nil {
+		client.Close()
+		return nil, nil, err
+	}
 	index := banner.NewIndex(client, cfg.StateStore, cfg.IndexPageSize)
 	deps := &banner.Deps{
 		Dapr: client, PubSub: cfg.PubSub, Display: cfg.Display, MaxQueue: cfg.MaxQueue,
@@ -99,10 +107,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 	mux.Get("/healthz", httpserver.Healthz)
 	mux.Get("/readyz", httpserver.Readyz(map[string]func(context.Context) error{
 		"dapr sidecar": httpserver.SidecarReady(cfg.DaprHTTPPort),
+		"api keys":     guard.Ready,
 	}))
 	mux.Method(http.MethodGet, "/metrics", metrics.Handler())
-	api.New(client, index, int64(cfg.MaxBodyBytes), log).Register(mux, metrics, httpserver.NewRateLimiter(float64(cfg.RatePerSecond), cfg.RateBurst))
-	mux.Method(http.MethodGet, "/v1/ws", hub)
+	api.New(client, index, int64(cfg.MaxBodyBytes), log).Register(mux, metrics, httpserver.NewRateLimiter(float64(cfg.RatePerSecond), cfg.RateBurst), guard)
+	mux.Method(http.MethodGet, "/v1/ws", guard.Read(hub))
 
 	// What daprd calls: the Banner actors and the banner-updated events,
 	// which every replica fans out to its WebSocket clients.

@@ -15,6 +15,7 @@ import (
 
 	contract "github.com/airdisplay/platform/services/contracts/jobs"
 	"github.com/airdisplay/platform/services/contracts/jobstore"
+	"github.com/airdisplay/platform/services/daprapp/apikey"
 	"github.com/airdisplay/platform/services/daprapp/httpserver"
 	"github.com/airdisplay/platform/services/daprapp/observability"
 	"github.com/airdisplay/platform/services/producer/internal/jobs"
@@ -63,15 +64,18 @@ func (h *Handler) Routes() []Route {
 }
 
 // Register adds the API routes to mux, each instrumented under its pattern;
-// writes go through the per-client rate limit.
-func (h *Handler) Register(mux *http.ServeMux, m *observability.Metrics, writes *httpserver.RateLimiter) {
+// writes go through the per-client rate limit and need an API key, reads
+// need one when auth protects reads (AUTH_READS).
+func (h *Handler) Register(mux *http.ServeMux, m *observability.Metrics, writes *httpserver.RateLimiter, auth *apikey.Guard) {
 	for _, rt := range h.Routes() {
 		// ServeMux wildcards span whole segments, so "{id}:retry" is
 		// matched as one segment and split by the handler.
 		pattern := rt.Method + " " + strings.Replace(rt.Path, "{id}:retry", "{action}", 1)
 		var handler http.Handler = rt.handler
 		if rt.Method != http.MethodGet {
-			handler = writes.Wrap(handler)
+			handler = writes.Wrap(auth.Write(handler))
+		} else {
+			handler = auth.Read(handler)
 		}
 		mux.Handle(pattern, m.Instrument(rt.Method+" "+rt.Path, handler))
 	}

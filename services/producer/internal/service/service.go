@@ -11,6 +11,7 @@ import (
 
 	contract "github.com/airdisplay/platform/services/contracts/jobs"
 	"github.com/airdisplay/platform/services/contracts/jobstore"
+	"github.com/airdisplay/platform/services/daprapp/apikey"
 	"github.com/airdisplay/platform/services/daprapp/envconfig"
 	"github.com/airdisplay/platform/services/daprapp/httpserver"
 	"github.com/airdisplay/platform/services/daprapp/observability"
@@ -35,6 +36,7 @@ type Config struct {
 	ShutdownGrace time.Duration // SHUTDOWN_GRACE: in-flight request drain time
 	RatePerSecond int           // RATE_LIMIT_PER_SECOND: writes per client per second (0: no limit)
 	RateBurst     int           // RATE_LIMIT_BURST: writes a client may send at once
+	Auth          apikey.Config // API_KEYS_SECRET_STORE, API_KEYS_SECRET, AUTH_READS
 }
 
 // LoadConfig reads the configuration; it reports every bad value at once.
@@ -55,6 +57,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 		ShutdownGrace: l.Duration("SHUTDOWN_GRACE", 15*time.Second),
 		RatePerSecond: l.Int("RATE_LIMIT_PER_SECOND", 50, 0, 1_000_000),
 		RateBurst:     l.Int("RATE_LIMIT_BURST", 100, 1, 1_000_000),
+		Auth:          apikey.LoadConfig(l),
 	}
 	return c, l.Resolved(), l.Err()
 }
@@ -74,6 +77,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 	cleanup := func() { client.Close() }
 
 	metrics := observability.NewMetrics()
+	guard, err := apikey.Start(ctx, client, cfg.Auth, log, metrics.Registry)
+	if err != nil {
+		client.Close()
+		return nil, nil, err
+	}
 	submitter := jobs.NewSubmitter(client, jobstore.NewStore(client, cfg.JobStore), cfg.JobsBinding, cfg.JobTTL, metrics.Registry)
 	handler := api.New(submitter, api.Limits{
 		MaxBodyBytes:     int64(cfg.MaxBodyBytes),
@@ -83,10 +91,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 	}, log)
 
 	mux := http.NewServeMux()
-	handler.Register(mux, metrics, httpserver.NewRateLimiter(float64(cfg.RatePerSecond), cfg.RateBurst))
+	handler.Register(mux, metrics, httpserver.NewRateLimiter(float64(cfg.RatePerSecond), cfg.RateBurst), guard)
 	mux.HandleFunc("GET /healthz", httpserver.Healthz)
 	mux.Handle("GET /readyz", httpserver.Readyz(map[string]func(context.Context) error{
 		"dapr sidecar": httpserver.SidecarReady(cfg.DaprHTTPPort),
+		"api keys":     guard.Ready,
 	}))
 	mux.Handle("GET /metrics", metrics.Handler())
 

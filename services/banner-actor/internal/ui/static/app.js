@@ -5,6 +5,57 @@
 const banners = new Map(); // id -> {view, el}
 const $ = (id) => document.getElementById(id);
 
+// The API key (writes always need one; reads when the server sets
+// AUTH_READS). It is kept in sessionStorage (this tab only), entered in the
+// header or handed over once in the URL fragment (#token=…), which is then
+// removed from the address bar. It travels as `Authorization: Bearer` on
+// fetches and, since a browser cannot set headers on a WebSocket, as the
+// subprotocol "bearer.<key>" beside "airdisplay.v1".
+const KEY_STORAGE = 'airdisplay.apiKey';
+
+function apiKey() {
+  try { return sessionStorage.getItem(KEY_STORAGE) || ''; } catch { return ''; }
+}
+
+function setApiKey(key) {
+  try {
+    if (key) sessionStorage.setItem(KEY_STORAGE, key); else sessionStorage.removeItem(KEY_STORAGE);
+  } catch { /* storage disabled: the key lasts until reload */ }
+  showKeyState();
+}
+
+function takeKeyFromFragment() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const key = params.get('token');
+  if (key === null) return;
+  setApiKey(key.trim());
+  history.replaceState(null, '', location.pathname + location.search);
+}
+
+function showKeyState() {
+  $('key-state').textContent = apiKey() ? 'key set' : 'no key';
+}
+
+function withKey(headers) {
+  const key = apiKey();
+  return key ? { ...headers, Authorization: 'Bearer ' + key } : headers;
+}
+
+function needsKey(needed) {
+  const hint = $('auth-needed');
+  hint.hidden = !needed;
+  hint.textContent = needed
+    ? (apiKey() ? 'The API key was refused: this needs a valid API key. Enter another one above.'
+      : 'This needs an API key: enter one above (or open the page with #token=<key>).')
+    : '';
+}
+
+async function api(path, options = {}) {
+  const res = await fetch(path, { ...options, headers: withKey(options.headers || {}) });
+  if (res.status === 401) needsKey(true);
+  return res;
+}
+
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -73,7 +124,7 @@ function tick() {
 async function loadAll() {
   let cursor = '';
   do {
-    const res = await fetch('/v1/banners?limit=500' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+    const res = await api('/v1/banners?limit=500' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
     if (!res.ok) return;
     const page = await res.json();
     page.banners.forEach(apply);
@@ -81,17 +132,44 @@ async function loadAll() {
   } while (cursor);
 }
 
+let ws = null;
+
 function connect() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const ws = new WebSocket(`${scheme}://${location.host}/v1/ws`);
-  ws.onopen = () => { setStatus('live', 'live'); loadAll(); };
+  const key = apiKey();
+  try {
+    ws = new WebSocket(`${scheme}://${location.host}/v1/ws`, key ? ['airdisplay.v1', 'bearer.' + key] : []);
+  } catch {
+    // Only letters, digits and !#$%&'*+-.^_`|~ can travel as a subprotocol.
+    setStatus('offline', 'this API key cannot be used for live updates');
+    return;
+  }
+  const current = ws;
+  ws.onopen = () => { setStatus('live', 'live'); needsKey(false); loadAll(); };
   ws.onmessage = (msg) => {
     let ev;
     try { ev = JSON.parse(msg.data); } catch { return; }
     if (ev.type === 'hello' || !ev.banner) return;
     apply(ev.banner);
   };
-  ws.onclose = () => { setStatus('offline', 'reconnecting…'); setTimeout(connect, 1000); };
+  ws.onclose = async () => {
+    if (current !== ws) return; // replaced after a key change
+    setStatus('offline', 'reconnecting…');
+    // A refused upgrade looks like any closed socket: ask the API why.
+    let delay = 1000;
+    try {
+      const res = await api('/v1/banners?limit=1');
+      if (res.status === 401) { setStatus('offline', 'needs an API key'); delay = 5000; }
+    } catch { /* offline: retry */ }
+    if (current === ws) setTimeout(connect, delay);
+  };
+}
+
+function reconnect() {
+  const old = ws;
+  ws = null;
+  if (old) old.close();
+  connect();
 }
 
 function setStatus(state, text) {
@@ -114,12 +192,13 @@ $('post-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const id = $('post-banner').value;
   const out = $('post-result');
-  const res = await fetch(`/v1/banners/${encodeURIComponent(id)}/messages`, {
+  const res = await api(`/v1/banners/${encodeURIComponent(id)}/messages`, {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ text: $('post-text').value, author: $('post-author').value, queue: $('post-queue').checked }),
   });
   const body = await res.json().catch(() => ({}));
-  if (res.status === 201) show(out, 'ok', 'Shown now.');
+  if (res.status === 401) show(out, 'error', 'Not posted: this needs an API key (enter one above).');
+  else if (res.status === 201) show(out, 'ok', 'Shown now.');
   else if (res.status === 202) show(out, 'ok', `Queued at position ${body.position}.`);
   else if (res.status === 409) {
     const at = new Date(body.availableAt);
@@ -132,13 +211,29 @@ $('register-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const id = $('reg-id').value;
   const out = $('reg-result');
-  const res = await fetch(`/v1/banners/${encodeURIComponent(id)}`, {
+  const res = await api(`/v1/banners/${encodeURIComponent(id)}`, {
     method: 'PUT', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ name: $('reg-name').value, location: $('reg-location').value }),
   });
   const body = await res.json().catch(() => ({}));
-  if (res.ok) { show(out, 'ok', `Registered ${id}.`); apply(body); } else show(out, 'error', problem(body));
+  if (res.status === 401) show(out, 'error', 'Not registered: this needs an API key (enter one above).');
+  else if (res.ok) { show(out, 'ok', `Registered ${id}.`); apply(body); } else show(out, 'error', problem(body));
 });
 
+$('key-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  setApiKey($('key-input').value.trim());
+  $('key-input').value = '';
+  needsKey(false);
+  reconnect();
+});
+
+$('key-forget').addEventListener('click', () => {
+  setApiKey('');
+  reconnect();
+});
+
+takeKeyFromFragment();
+showKeyState();
 setInterval(tick, 250);
 connect();
