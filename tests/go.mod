@@ -1,6 +1,6 @@
 module github.com/airdisplay/platform/tests
 
-go 1.26.0
+go 1.26.4
 
 replace (
 	github.com/airdisplay/platform/infra/local => ../infra/local
@@ -13,7 +13,8 @@ require (
 	github.com/airdisplay/platform/services/contracts v0.0.0
 	github.com/chromedp/chromedp v0.14.2
 	github.com/coder/websocket v1.8.15
-	github.com/rabbitmq/amqp091-go v1.10.0
+	github.com/google/uuid v1.6.0
+	github.com/rabbitmq/amqp091-go v1.16.0
 	github.com/redis/go-redis/v9 v9.17.3
 )
 
