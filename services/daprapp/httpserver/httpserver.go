@@ -4,12 +4,24 @@ package httpserver
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
+)
+
+// Request size limits every server built here applies. Bodies are limited
+// per route by the services (MAX_BODY_BYTES).
+const (
+	// MaxURIBytes bounds the request target (path and query, as sent). A
+	// longer one is answered 414 URI Too Long with a JSON error body.
+	MaxURIBytes = 8 << 10
+	// MaxHeaderBytes bounds the request line and headers; net/http answers
+	// 431 Request Header Fields Too Large past it (it allows 4 KiB of slack).
+	MaxHeaderBytes = 64 << 10
 )
 
 // Server is an http.Server with the limits every service applies.
@@ -25,17 +37,31 @@ func New(addr string, h http.Handler, log *slog.Logger, grace time.Duration) *Se
 	return &Server{
 		srv: &http.Server{
 			Addr:              addr,
-			Handler:           h,
+			Handler:           LimitURI(MaxURIBytes, h),
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      60 * time.Second,
 			IdleTimeout:       120 * time.Second,
-			MaxHeaderBytes:    64 << 10,
+			MaxHeaderBytes:    MaxHeaderBytes,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		},
 		log:   log,
 		grace: grace,
 	}
+}
+
+// LimitURI answers 414 URI Too Long, with the services' JSON error shape
+// ({"error": "..."}), to requests whose target is longer than max bytes.
+func LimitURI(max int, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.RequestURI) > max {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusRequestURITooLong)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": fmt.Sprintf("request URI longer than %d bytes", max)})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Run serves until ctx ends, then stops accepting connections and waits up

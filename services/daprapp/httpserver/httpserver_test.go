@@ -89,3 +89,55 @@ func TestRunDrainsInFlightRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A server built by New answers 414 (JSON) to an over-long URI, 431 to
+// over-long headers, and serves requests within both limits.
+func TestServerLimitsURIAndHeaderLength(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(ln.Addr().String(), http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok"))
+	}), slog.New(slog.NewTextHandler(io.Discard, nil)), 5*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	base := "http://" + ln.Addr().String()
+	get := func(url string, header http.Header) (int, string, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", url, nil)
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(body)
+	}
+
+	// Within the limits: served.
+	ok := "/v1/jobs?q=" + strings.Repeat("a", MaxURIBytes-100)
+	if code, _, body := get(base+ok, http.Header{"X-Big": {strings.Repeat("h", MaxHeaderBytes/2)}}); code != 200 || body != "ok" {
+		t.Fatalf("request within limits: %d %q", code, body)
+	}
+	// URI one byte over: 414 with a JSON error.
+	long := "/v1/jobs?q=" + strings.Repeat("a", MaxURIBytes-len("/v1/jobs?q=")+1)
+	code, ctype, body := get(base+long, nil)
+	if code != http.StatusRequestURITooLong || ctype != "application/json" || !strings.Contains(body, `"error":"request URI longer than 8192 bytes"`) {
+		t.Fatalf("long URI: %d %s %q", code, ctype, body)
+	}
+	// Headers past MaxHeaderBytes (plus net/http's 4 KiB slack): 431.
+	if code, _, body := get(base+"/", http.Header{"X-Big": {strings.Repeat("h", MaxHeaderBytes+8<<10)}}); code != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("long headers: %d %q", code, body)
+	}
+}
