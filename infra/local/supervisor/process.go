@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -32,10 +33,24 @@ type Process struct {
 	Name    string
 	LogPath string
 
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error
+	cmd   *exec.Cmd
+	alive *os.File // write end of the watcher's pipe; see Start
+	done  chan struct{}
+	err   error
 }
+
+// wrapper starts the command through sh so that the whole process group
+// dies with the launcher, even when the launcher is SIGKILLed: Pdeathsig
+// reaches only the direct child, not what it starts (go run's binary, the
+// Erlang VM under rabbitmq-server). A background watcher in the group reads
+// fd 3, a pipe whose only write end the launcher holds. When the launcher
+// dies, however, the kernel closes that end, the read sees EOF and the
+// watcher SIGKILLs its group. When the leader exits first, Start's waiter
+// writes a line instead and the watcher leaves quietly. sh then execs the
+// command itself, so the pid (and group id), exit status and Pdeathsig stay
+// the command's own.
+const wrapper = `(if read -r _ <&3; then exit 0; fi; kill -9 0) </dev/null >/dev/null 2>&1 &
+exec "$0" "$@" 3<&-`
 
 // Start launches the process. Its stdout and stderr go, line by line, to
 // LogDir/<Name>.log and, prefixed with the name, to Console when it is set.
@@ -48,20 +63,39 @@ func Start(spec Spec) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(spec.Path, spec.Args...)
+	// Resolve the executable here, as exec.Command would, so that a missing
+	// one fails Start rather than the wrapper.
+	path := spec.Path
+	if !strings.Contains(path, "/") {
+		if path, err = exec.LookPath(path); err != nil {
+			logFile.Close()
+			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
+		}
+	}
+	watchR, watchW, err := os.Pipe()
+	if err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	cmd := exec.Command("/bin/sh", append([]string{"-c", wrapper, path}, spec.Args...)...)
 	cmd.Dir = spec.Dir
 	cmd.Env = spec.Env
+	cmd.ExtraFiles = []*os.File{watchR} // fd 3
 	// A group of its own lets Stop reach grandchildren (go run's binary,
-	// the Erlang VM); Pdeathsig stops the child if the launcher is killed.
+	// the Erlang VM); Pdeathsig stops the child at once if the launcher is
+	// killed, and the wrapper's watcher then kills the rest of the group.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	pr, pw := io.Pipe()
 	cmd.Stdout = pw
 	cmd.Stderr = pw
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	watchR.Close()
+	if err != nil {
+		watchW.Close()
 		logFile.Close()
 		return nil, fmt.Errorf("start %s: %w", spec.Name, err)
 	}
-	p := &Process{Name: spec.Name, LogPath: logPath, cmd: cmd, done: make(chan struct{})}
+	p := &Process{Name: spec.Name, LogPath: logPath, cmd: cmd, alive: watchW, done: make(chan struct{})}
 	var copied sync.WaitGroup
 	copied.Add(1)
 	go func() {
@@ -70,6 +104,10 @@ func Start(spec Spec) (*Process, error) {
 	}()
 	go func() {
 		p.err = cmd.Wait()
+		// The leader is gone: let the watcher go without killing the group
+		// (Stop and Kill still reach what is left in it).
+		_, _ = p.alive.Write([]byte("exit\n"))
+		p.alive.Close()
 		pw.Close()
 		copied.Wait()
 		logFile.Close()
