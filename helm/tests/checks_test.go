@@ -48,6 +48,7 @@ var externallyProvided = map[string][]ExternalResource{
 	"azure": {
 		{"Secret", "airdisplay-dapr-api-token", "the deployer (DAPR_API_TOKEN under key token)"},
 		{"Secret", "airdisplay-app-api-token", "the deployer (APP_API_TOKEN under key token)"},
+		{"Secret", "airdisplay-api-keys", "the deployer (API keys, client name → key)"},
 	},
 }
 

@@ -26,7 +26,8 @@ import (
 // jobs binding (RabbitMQ) → consumer with its record in the chart's
 // jobstore, and a banner actor keeps its state in the chart's statestore.
 // The AMQP URL reaches the binding through its secretKeyRef, resolved here
-// by a local file secret store standing in for Kubernetes' Secret.
+// by a local file secret store standing in for Kubernetes' Secret, which
+// also holds the API keys (API_KEYS_SECRET) the apps read through it.
 func TestKindComponentsLoadInARealDaprd(t *testing.T) {
 	ports, err := stack.RandomPorts()
 	if err != nil {
@@ -49,6 +50,7 @@ func TestKindComponentsLoadInARealDaprd(t *testing.T) {
 	}
 	secrets, _ := json.Marshal(map[string]map[string]string{
 		"airdisplay-rabbitmq": {"RABBITMQ_URL": fmt.Sprintf("amqp://guest:guest@127.0.0.1:%d/", ports.RabbitMQ)},
+		"airdisplay-api-keys": {"default": localstack.DevAPIKey},
 	})
 	secretsFile := filepath.Join(t.TempDir(), "secrets.json")
 	must(t, os.WriteFile(secretsFile, secrets, 0o600))
@@ -71,7 +73,11 @@ spec:
 		Ports:          ports,
 		ResourcesPaths: []string{dir},
 		// The chart's pub/sub consumerID is {podName}; daprd reads POD_NAME.
-		AppEnv: map[string]map[string]string{"banner-actor": {"POD_NAME": "banner-actor-0"}},
+		// The apps read their API keys from the chart's secret store.
+		AppEnv: map[string]map[string]string{
+			"banner-actor": {"POD_NAME": "banner-actor-0", "API_KEYS_SECRET_STORE": "localsecrets", "API_KEYS_SECRET": "airdisplay-api-keys"},
+			"producer":     {"API_KEYS_SECRET_STORE": "localsecrets", "API_KEYS_SECRET": "airdisplay-api-keys"},
+		},
 	})
 	if err != nil {
 		t.Fatalf("the stack did not start on the chart's components: %v", err)
@@ -101,6 +107,7 @@ spec:
 
 	banner := s.App("banner-actor").URL()
 	req, _ := http.NewRequest(http.MethodPut, banner+"/v1/banners/chart-test", strings.NewReader(`{"name":"Chart test"}`))
+	req.Header.Set("Authorization", "Bearer "+localstack.DevAPIKey)
 	resp, err := http.DefaultClient.Do(req)
 	must(t, err)
 	resp.Body.Close()
@@ -140,7 +147,10 @@ func writeDaprResources(t *testing.T, manifest, dir string) []string {
 
 func post(t *testing.T, url, body string, want int, out any) {
 	t.Helper()
-	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+localstack.DevAPIKey)
+	resp, err := http.DefaultClient.Do(req)
 	must(t, err)
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)

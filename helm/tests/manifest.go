@@ -24,6 +24,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
@@ -41,20 +42,22 @@ func (k TypeKey) String() string { return k.APIVersion + "/" + k.Kind }
 // of its Go type. A document of any other kind is an error: a typo in a kind
 // or an unexpected object must not slip through unchecked.
 var Registry = map[TypeKey]func() any{
-	{"v1", "Secret"}:                              func() any { return &corev1.Secret{} },
-	{"v1", "Service"}:                             func() any { return &corev1.Service{} },
-	{"v1", "ServiceAccount"}:                      func() any { return &corev1.ServiceAccount{} },
-	{"v1", "Pod"}:                                 func() any { return &corev1.Pod{} },
-	{"apps/v1", "Deployment"}:                     func() any { return &appsv1.Deployment{} },
-	{"policy/v1", "PodDisruptionBudget"}:          func() any { return &policyv1.PodDisruptionBudget{} },
-	{"networking.k8s.io/v1", "NetworkPolicy"}:     func() any { return &networkingv1.NetworkPolicy{} },
-	{"autoscaling/v2", "HorizontalPodAutoscaler"}: func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
-	{"keda.sh/v1alpha1", "ScaledObject"}:          func() any { return &kedav1alpha1.ScaledObject{} },
-	{"keda.sh/v1alpha1", "TriggerAuthentication"}: func() any { return &kedav1alpha1.TriggerAuthentication{} },
-	{"dapr.io/v1alpha1", "Component"}:             func() any { return &daprcomponents.Component{} },
-	{"dapr.io/v1alpha1", "Configuration"}:         func() any { return &daprconfig.Configuration{} },
-	{"dapr.io/v1alpha1", "Resiliency"}:            func() any { return &daprresiliency.Resiliency{} },
-	{"dapr.io/v2alpha1", "Subscription"}:          func() any { return &daprsubscriptions.Subscription{} },
+	{"v1", "Secret"}:                                func() any { return &corev1.Secret{} },
+	{"v1", "Service"}:                               func() any { return &corev1.Service{} },
+	{"v1", "ServiceAccount"}:                        func() any { return &corev1.ServiceAccount{} },
+	{"v1", "Pod"}:                                   func() any { return &corev1.Pod{} },
+	{"rbac.authorization.k8s.io/v1", "Role"}:        func() any { return &rbacv1.Role{} },
+	{"rbac.authorization.k8s.io/v1", "RoleBinding"}: func() any { return &rbacv1.RoleBinding{} },
+	{"apps/v1", "Deployment"}:                       func() any { return &appsv1.Deployment{} },
+	{"policy/v1", "PodDisruptionBudget"}:            func() any { return &policyv1.PodDisruptionBudget{} },
+	{"networking.k8s.io/v1", "NetworkPolicy"}:       func() any { return &networkingv1.NetworkPolicy{} },
+	{"autoscaling/v2", "HorizontalPodAutoscaler"}:   func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
+	{"keda.sh/v1alpha1", "ScaledObject"}:            func() any { return &kedav1alpha1.ScaledObject{} },
+	{"keda.sh/v1alpha1", "TriggerAuthentication"}:   func() any { return &kedav1alpha1.TriggerAuthentication{} },
+	{"dapr.io/v1alpha1", "Component"}:               func() any { return &daprcomponents.Component{} },
+	{"dapr.io/v1alpha1", "Configuration"}:           func() any { return &daprconfig.Configuration{} },
+	{"dapr.io/v1alpha1", "Resiliency"}:              func() any { return &daprresiliency.Resiliency{} },
+	{"dapr.io/v2alpha1", "Subscription"}:            func() any { return &daprsubscriptions.Subscription{} },
 }
 
 // Object is one decoded document of a manifest.

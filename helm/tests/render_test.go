@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
@@ -35,7 +36,7 @@ func TestRenderedObjectsDecodeStrictly(t *testing.T) {
 			for _, o := range objs {
 				count[o.Type.Kind]++
 			}
-			secrets := 2 // the chart-created API token Secrets
+			secrets := 3 // the chart-created API token Secrets and API key Secret
 			if f.Name == "azure" {
 				secrets = 0 // provided by the deployer
 			}
@@ -43,7 +44,7 @@ func TestRenderedObjectsDecodeStrictly(t *testing.T) {
 				"Deployment": 3, "Service": 3, "ServiceAccount": 3, "PodDisruptionBudget": 3,
 				"NetworkPolicy": 3, "Pod": 3, "HorizontalPodAutoscaler": 1, "Component": 4,
 				"Configuration": 1, "Resiliency": 1, "ScaledObject": 1, "TriggerAuthentication": 1,
-				"Secret": secrets,
+				"Secret": secrets, "Role": 1, "RoleBinding": 1,
 			}
 			for kind, n := range want {
 				if count[kind] != n {
@@ -313,6 +314,9 @@ func TestReferencedSecretsAndServiceAccountsExist(t *testing.T) {
 				}
 				for _, c := range append(append([]corev1.Container(nil), p.spec.InitContainers...), p.spec.Containers...) {
 					for _, e := range c.Env {
+						if e.Name == "API_KEYS_SECRET" { // read through the Dapr secret store
+							checkSecret(fmt.Sprintf("%s container %s env %s", p.name, c.Name, e.Name), e.Value, "")
+						}
 						if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
 							checkSecret(fmt.Sprintf("%s container %s env %s", p.name, c.Name, e.Name), e.ValueFrom.SecretKeyRef.Name, e.ValueFrom.SecretKeyRef.Key)
 						}
@@ -549,6 +553,9 @@ func loadLocal(t *testing.T) localResources {
 			if err := yaml.Unmarshal(raw, &c); err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
+			if strings.HasPrefix(c.Spec.Type, "secretstores.") {
+				continue // stands in for Kubernetes' built-in secret store
+			}
 			lr.components = append(lr.components, &c)
 		case "Resiliency":
 			var r daprresiliency.Resiliency
@@ -588,8 +595,12 @@ func TestRestrictedSecurityContext(t *testing.T) {
 				if psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 					t.Errorf("%s: pod seccompProfile is not RuntimeDefault", p.name)
 				}
-				if p.spec.AutomountServiceAccountToken == nil || *p.spec.AutomountServiceAccountToken {
-					t.Errorf("%s: automountServiceAccountToken is not false", p.name)
+				// Only the pods whose sidecar reads the API key Secret through
+				// the kubernetes secret store mount their token (see
+				// TestAPIKeysReachTheServices for what that token may do).
+				wantToken := strings.HasPrefix(p.name, "Deployment ") && (strings.HasSuffix(p.name, "-producer") || strings.HasSuffix(p.name, "-banner-actor"))
+				if p.spec.AutomountServiceAccountToken == nil || *p.spec.AutomountServiceAccountToken != wantToken {
+					t.Errorf("%s: automountServiceAccountToken is not %v", p.name, wantToken)
 				}
 				if p.spec.HostNetwork || p.spec.HostPID || p.spec.HostIPC {
 					t.Errorf("%s: uses host namespaces", p.name)
@@ -1033,4 +1044,115 @@ func TestLabelsAndNames(t *testing.T) {
 		}
 		check(t, objs)
 	})
+}
+
+// TestAPIKeysReachTheServices: producer and banner-actor get the API key
+// env (secret store, Secret, AUTH_READS), the consumer none; the chart's
+// Secret holds a generated key, or the given ones; the kubernetes secret
+// store may `get` that one Secret and nothing else, through the two
+// services' ServiceAccounts, and only their pods mount a token.
+func TestAPIKeysReachTheServices(t *testing.T) {
+	for _, f := range flavors {
+		t.Run(f.Name, func(t *testing.T) {
+			_, objs := renderFlavor(t, f)
+			secret := "airdisplay-api-keys"
+			checkAPIKeyEnv(t, objs, "kubernetes", secret, "false")
+			secrets := map[string]*corev1.Secret{}
+			for _, s := range Find[*corev1.Secret](objs) {
+				secrets[s.Name] = s
+			}
+			if f.Name == "azure" {
+				if _, ok := secrets[secret]; ok {
+					t.Error("azure: the chart renders the API key Secret the deployer provides")
+				}
+			} else if s := secrets[secret]; s == nil {
+				t.Errorf("no Secret %s", secret)
+			} else if len(s.Data) != 1 || len(s.Data["default"]) != 40 {
+				t.Errorf("Secret %s: want one generated 40-character key for client default, got entries %d", secret, len(s.Data))
+			}
+			roles := Find[*rbacv1.Role](objs)
+			bindings := Find[*rbacv1.RoleBinding](objs)
+			if len(roles) != 1 || len(bindings) != 1 {
+				t.Fatalf("%d Roles and %d RoleBindings, want 1 each", len(roles), len(bindings))
+			}
+			want := []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, ResourceNames: []string{secret}, Verbs: []string{"get"}}}
+			if !reflect.DeepEqual(roles[0].Rules, want) {
+				t.Errorf("Role rules %+v, want get on Secret %s only", roles[0].Rules, secret)
+			}
+			b := bindings[0]
+			if b.RoleRef.Kind != "Role" || b.RoleRef.Name != roles[0].Name {
+				t.Errorf("RoleBinding refers to %s %s", b.RoleRef.Kind, b.RoleRef.Name)
+			}
+			var subjects []string
+			for _, s := range b.Subjects {
+				if s.Kind != "ServiceAccount" || s.Namespace != roles[0].Namespace {
+					t.Errorf("RoleBinding subject %+v", s)
+				}
+				subjects = append(subjects, s.Name)
+			}
+			if !sameSet(subjects, []string{"airdisplay-producer", "airdisplay-banner-actor"}) {
+				t.Errorf("RoleBinding subjects %v, want the producer's and banner-actor's ServiceAccounts", subjects)
+			}
+		})
+	}
+	t.Run("given keys, reads protected, another store", func(t *testing.T) {
+		f := flavorByName(t, "kind")
+		manifest, err := renderE(t, f.ValuesFiles, map[string]string{
+			"auth.keys.ci":      "ci-key-0123456789abcdef",
+			"auth.keys.ui":      "ui-key-0123456789abcdef",
+			"auth.protectReads": "true",
+			"dapr.secretStore":  "vault",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := DecodeManifest(manifest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAPIKeyEnv(t, objs, "vault", "airdisplay-api-keys", "true")
+		for _, s := range Find[*corev1.Secret](objs) {
+			if s.Name == "airdisplay-api-keys" && (string(s.Data["ci"]) != "ci-key-0123456789abcdef" || string(s.Data["ui"]) != "ui-key-0123456789abcdef" || len(s.Data) != 2) {
+				t.Errorf("Secret entries %v", s.Data)
+			}
+		}
+		if n := len(Find[*rbacv1.Role](objs)); n != 0 {
+			t.Errorf("%d Roles for a store other than kubernetes", n)
+		}
+		for _, d := range Find[*appsv1.Deployment](objs) {
+			if a := d.Spec.Template.Spec.AutomountServiceAccountToken; a == nil || *a {
+				t.Errorf("%s mounts its token though no kubernetes store reads the keys", d.Name)
+			}
+		}
+	})
+	t.Run("a key unfit for a WebSocket subprotocol is refused", func(t *testing.T) {
+		f := flavorByName(t, "kind")
+		if _, err := renderE(t, f.ValuesFiles, map[string]string{"auth.keys.bad": "has spaces and is long"}); err == nil {
+			t.Error("the schema accepted a key with spaces")
+		}
+	})
+}
+
+func checkAPIKeyEnv(t *testing.T, objs []Object, store, secret, reads string) {
+	t.Helper()
+	byID := deploymentsByAppID(objs)
+	for _, id := range []string{"producer", "banner-actor", "consumer"} {
+		d := byID[id]
+		if d == nil {
+			t.Fatalf("no Deployment for %s", id)
+		}
+		c := d.Spec.Template.Spec.Containers[0]
+		for name, want := range map[string]string{"API_KEYS_SECRET_STORE": store, "API_KEYS_SECRET": secret, "AUTH_READS": reads} {
+			got, ok := envValue(c, name)
+			if id == "consumer" {
+				if ok {
+					t.Errorf("consumer has %s", name)
+				}
+				continue
+			}
+			if !ok || got.Value != want || got.ValueFrom != nil {
+				t.Errorf("%s: %s = %+v, want %q", id, name, got, want)
+			}
+		}
+	}
 }

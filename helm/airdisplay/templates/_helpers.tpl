@@ -133,6 +133,35 @@ dapr.io/api-token-secret and dapr.io/app-token-secret annotations require).
 {{- end -}}
 
 {{/*
+Name of the API key Secret: one entry per client, client name → key.
+*/}}
+{{- define "airdisplay.apiKeysSecret" -}}
+{{- if .Values.auth.create -}}
+{{- include "airdisplay.suffixedName" (dict "root" . "suffix" "api-keys") -}}
+{{- else -}}
+{{- required "auth.existingSecret is required when auth.create is false" .Values.auth.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Dapr secret store the services read their API keys from (API_KEYS_SECRET_STORE).
+*/}}
+{{- define "airdisplay.apiKeysStore" -}}
+{{- default "kubernetes" .Values.dapr.secretStore -}}
+{{- end -}}
+
+{{/*
+"true" when a service's sidecar reads the API keys through Dapr's built-in
+kubernetes secret store and the chart grants it access: its pods then mount
+their ServiceAccount token (daprd calls the API server with it).
+Context: dict "root" $ "key" <key>.
+*/}}
+{{- define "airdisplay.apiKeysKubeAccess" -}}
+{{- $v := .root.Values -}}
+{{- and (has .key $v.auth.services) $v.auth.kubernetesAccess (eq (include "airdisplay.apiKeysStore" .root) "kubernetes") | toString -}}
+{{- end -}}
+
+{{/*
 Environment variable an app reads a component's name from.
 Context: the component key (jobs, jobstore, statestore, pubsub).
 */}}
