@@ -18,7 +18,10 @@ mod=$root/infra/local/daprbuild
 version=$(awk '$1 == "require" && $2 == "github.com/dapr/dapr" {print $3}' "$mod/go.mod")
 [ -n "$version" ] || { echo "build-dapr: no github.com/dapr/dapr pin in $mod/go.mod" >&2; exit 1; }
 stamp="$out/.dapr-version"
-# The stamp holds the pin and go.sum's hash: either changing rebuilds.
+# The stamp holds the pin and go.sum's hash: either changing rebuilds. It
+# leaves out the Go toolchain (make exports GOTOOLCHAIN, so new builds use
+# the patched one) on purpose: a toolchain bump alone does not force this
+# many-minute rebuild; remove the stamp to rebuild with the current one.
 want="$version $(sha256sum "$mod/go.sum" | cut -c1-16)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
    && [ -x "$out/daprd" ] && [ -x "$out/placement" ] && [ -x "$out/scheduler" ]; then
