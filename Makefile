@@ -99,6 +99,15 @@ fuzz: ## Run every fuzz target for FUZZTIME (seed corpora in testdata/fuzz); no 
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "fuzz $$pkg $$fn"; go test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; done
 
+# Seconds of steady load before the first fault and between faults; CI
+# runs a shorter pass (.ci/run).
+CHAOS_SETTLE ?= 20s
+CHAOS_FAULTS ?= consumer,consumer-daprd,banner-actor,banner-actor-daprd,placement,scheduler,redis,rabbitmq
+
+.PHONY: chaos
+chaos: deps dapr ## SIGKILL each process in turn under load (CHAOS_FAULTS, CHAOS_SETTLE); prints the account, fails on any loss
+	cd tests && go run ./chaos -settle $(CHAOS_SETTLE) -faults $(CHAOS_FAULTS)
+
 .PHONY: images
 images: ## Write an OCI image tarball per service to bin/images (offline; IMAGE_BASE, IMAGE_REGISTRY, IMAGE_TAG)
 	cd infra/images && GOWORK=off go run ./cmd/imagebuild -out $(BIN)/images -services-dir $(ROOT)/services \

@@ -45,6 +45,8 @@ type Options struct {
 	ResourcesPaths []string
 	// Ports fixes the infrastructure ports (free ones when zero).
 	Ports stack.Ports
+	// KeepAlive restarts crashed or killed processes, as a kubelet would.
+	KeepAlive bool
 }
 
 // Start brings up a stack under stateDir. Dapr binaries come from
@@ -68,6 +70,7 @@ func Start(ctx context.Context, stateDir string, o Options) (*stack.Stack, error
 		AppEnv:         o.AppEnv,
 		ResourcesPaths: o.ResourcesPaths,
 		Ports:          o.Ports,
+		KeepAlive:      o.KeepAlive,
 	}
 	// components/local/secretstore.yaml reads the API keys (DevAPIKey) from
 	// this file; dapr.yaml's path is relative to the repository root.

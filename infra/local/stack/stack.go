@@ -107,8 +107,8 @@ type Stack struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 	mu        sync.Mutex
-	apps  map[string][]*Instance
-	order []string
+	apps      map[string][]*Instance
+	order     []string
 }
 
 // Start brings the whole stack up and waits until every sidecar is healthy.

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/airdisplay/platform/infra/local/stack"
+	"github.com/airdisplay/platform/infra/local/supervisor"
+)
+
+// fault names one process to SIGKILL and says how to find it.
+type fault struct {
+	Name    string
+	process func(*stack.Stack) *supervisor.Process
+}
+
+// faults are injected in this order by default: the apps and their
+// sidecars first, then the control plane, then the stores and the broker.
+var faults = []fault{
+	{"consumer", func(s *stack.Stack) *supervisor.Process { return s.Apps("consumer")[0].AppProcess() }},
+	{"consumer-daprd", func(s *stack.Stack) *supervisor.Process { return s.Apps("consumer")[1].Sidecar() }},
+	{"banner-actor", func(s *stack.Stack) *supervisor.Process { return s.Apps("banner-actor")[0].AppProcess() }},
+	{"banner-actor-daprd", func(s *stack.Stack) *supervisor.Process { return s.Apps("banner-actor")[1].Sidecar() }},
+	{"placement", func(s *stack.Stack) *supervisor.Process { return s.Infra("placement") }},
+	{"scheduler", func(s *stack.Stack) *supervisor.Process { return s.Infra("scheduler") }},
+	{"redis", func(s *stack.Stack) *supervisor.Process { return s.Infra("redis") }},
+	{"rabbitmq", func(s *stack.Stack) *supervisor.Process { return s.Infra("rabbitmq") }},
+}
+
+func faultNames() []string {
+	names := make([]string, len(faults))
+	for i, f := range faults {
+		names[i] = f.Name
+	}
+	return names
+}
+
+func faultByName(name string) (fault, bool) {
+	for _, f := range faults {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return fault{}, false
+}
+
+// faultResult is one row of the fault table.
+type faultResult struct {
+	Name      string
+	Restarted time.Duration // from the kill until the stack had it running again
+	Recovered time.Duration // from the kill until a job and a banner post were accepted again
+	Err       string
+}
+
+// inject kills the fault's process with SIGKILL, waits for the stack to
+// restart it (the only thing that brings it back: no manual step), then
+// for the platform to accept jobs and banner posts again.
+func (r *runner) inject(ctx context.Context, f fault) faultResult {
+	res := faultResult{Name: f.Name}
+	victim := f.process(r.stack)
+	if victim == nil || !victim.Running() {
+		res.Err = "process not running before the fault"
+		return res
+	}
+	killed := time.Now()
+	victim.Kill()
+	fmt.Printf("chaos: %s killed (SIGKILL, pid %d)\n", f.Name, victim.Pid())
+
+	deadline, cancel := context.WithTimeout(ctx, r.cfg.recover)
+	defer cancel()
+	for {
+		if p := f.process(r.stack); p != nil && p != victim && p.Running() {
+			res.Restarted = time.Since(killed)
+			break
+		}
+		if !sleep(deadline, 50*time.Millisecond) {
+			res.Err = "not restarted"
+			return res
+		}
+	}
+	// Served again: something accepted after the restart, and the app
+	// itself healthy where the victim was an app or a sidecar.
+	for {
+		job, post := r.ledger.lastOK()
+		if job.After(killed.Add(res.Restarted)) && post.After(killed.Add(res.Restarted)) && r.healthy(deadline) {
+			res.Recovered = time.Since(killed)
+			fmt.Printf("chaos: %s restarted after %s, serving again after %s\n", f.Name, res.Restarted.Round(time.Millisecond), res.Recovered.Round(time.Millisecond))
+			return res
+		}
+		if !sleep(deadline, 100*time.Millisecond) {
+			res.Err = fmt.Sprintf("not serving %s after the kill", r.cfg.recover)
+			return res
+		}
+	}
+}
+
+// healthy reports whether every app and sidecar answers its health check.
+func (r *runner) healthy(ctx context.Context) bool {
+	c := &http.Client{Timeout: 2 * time.Second}
+	for _, id := range r.stack.AppIDs() {
+		for _, in := range r.stack.Apps(id) {
+			for _, url := range []string{in.URL() + "/readyz", in.DaprURL() + "/v1.0/healthz"} {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+				resp, err := c.Do(req)
+				if err != nil {
+					return false
+				}
+				resp.Body.Close()
+				if resp.StatusCode/100 != 2 {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// sleep waits d, or returns false when ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
