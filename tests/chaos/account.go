@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/airdisplay/platform/infra/local/stack"
@@ -35,6 +36,7 @@ type report struct {
 	JobsDeadLetteredUnexpectedly                   int // work that should have succeeded
 	JobsLost                                       int // accepted, never finished
 	LostDetail                                     string
+	QueueLeft                                      int // messages still ready in the jobs queue at the end
 	EffectsDuplicated                              int // effect markers beyond one per succeeded job
 	EffectsMissing                                 int // succeeded without its effect marker
 	RequestsAbandoned                              int
@@ -169,7 +171,8 @@ func (r *runner) account(ctx context.Context, rep *report) error {
 		}
 	}
 	if rep.JobsLost > 0 {
-		rep.LostDetail = fmt.Sprintf("by status %v, accepted from %s to %s", lostBy, lostFirst.UTC().Format(time.TimeOnly), lostLast.UTC().Format(time.TimeOnly))
+		rep.QueueLeft = r.queueDepth()
+		rep.LostDetail = fmt.Sprintf("by status %v, accepted from %s to %s; %d messages still in the queue", lostBy, lostFirst.UTC().Format(time.TimeOnly), lostLast.UTC().Format(time.TimeOnly), rep.QueueLeft)
 	}
 	// Effects: exactly one marker per succeeded job. Any other marker is a
 	// job that ran although the client never got it accepted: a duplicate
@@ -273,6 +276,24 @@ func (r *runner) records(ctx context.Context) map[string]contract.Record {
 		}
 	}
 	return out
+}
+
+// queueDepth is the number of ready messages in the jobs queue, or -1.
+func (r *runner) queueDepth() int {
+	conn, err := amqp.Dial(r.stack.RabbitURL)
+	if err != nil {
+		return -1
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return -1
+	}
+	q, err := ch.QueueDeclarePassive("jobs", true, false, false, false, nil)
+	if err != nil {
+		return -1
+	}
+	return q.Messages
 }
 
 // effectMarkers lists the job ids that have an effect marker.

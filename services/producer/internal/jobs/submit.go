@@ -29,6 +29,8 @@ type Submitter struct {
 
 	enqueued *prometheus.CounterVec
 	failures prometheus.Counter
+	resent   prometheus.Counter
+	resends  resends
 }
 
 // NewSubmitter sends through the output binding named binding; messages
@@ -42,8 +44,11 @@ func NewSubmitter(c dapr.Client, store *jobstore.Store, binding string, ttl time
 		failures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "jobs_enqueue_failures_total", Help: "Jobs that could not be sent to the queue.",
 		}),
+		resent: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "jobs_resent_total", Help: "Jobs sent again because the broker may have dropped them (see ResendSuspects).",
+		}),
 	}
-	reg.MustRegister(s.enqueued, s.failures)
+	reg.MustRegister(s.enqueued, s.failures, s.resent)
 	return s
 }
 
@@ -175,8 +180,10 @@ func (s *Submitter) send(ctx context.Context, rec *contract.Record) error {
 	})
 	if err != nil {
 		s.failures.Inc()
+		s.resends.failed(s.now())
 		return fmt.Errorf("enqueue job %s: %w", rec.ID, err)
 	}
+	s.resends.sent(rec.ID, s.now())
 	s.enqueued.WithLabelValues(rec.Type).Inc()
 	return nil
 }

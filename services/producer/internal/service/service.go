@@ -83,6 +83,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 		return nil, nil, err
 	}
 	submitter := jobs.NewSubmitter(client, jobstore.NewStore(client, cfg.JobStore), cfg.JobsBinding, cfg.JobTTL, metrics.Registry)
+	go submitter.ResendSuspects(ctx, 2*time.Second, log)
 	handler := api.New(submitter, api.Limits{
 		MaxBodyBytes:     int64(cfg.MaxBodyBytes),
 		MaxBatch:         cfg.MaxBatch,

@@ -1,0 +1,126 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Dapr's bindings.rabbitmq publishes without publisher confirms, and
+// without confirms RabbitMQ does not sync a classic queue to disk: a broker
+// killed with a backlog loses every message it had not yet written out
+// (make chaos lost ~13 s of backlog this way), although each publish
+// returned no error. Such a loss is always followed by failed sends (the
+// connection went with the broker). So the Submitter remembers the last
+// MaxTracked jobs it sent; when a send fails, all of them become suspect,
+// and once sends succeed again, each suspect that has not finished is sent
+// again under its own id. A message that had in fact survived is then
+// delivered twice, which the consumer already handles: a finished job is
+// acknowledged as a duplicate, and the effect marker is written once.
+
+// MaxTracked bounds the jobs remembered for a resend: a larger backlog than
+// this, lost by a killed broker, is recovered only in part.
+const MaxTracked = 100_000
+
+// resends tracks recent sends and suspects.
+type resends struct {
+	mu         sync.Mutex
+	recent     []string // ids, oldest first, at most MaxTracked
+	suspects   map[string]struct{}
+	lastFailed time.Time
+	lastOK     time.Time
+}
+
+func (r *resends) sent(id string, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.recent) >= MaxTracked {
+		r.recent = append(r.recent[:0], r.recent[len(r.recent)-MaxTracked/2:]...)
+	}
+	r.recent = append(r.recent, id)
+	r.lastOK = now
+}
+
+func (r *resends) failed(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.suspects == nil {
+		r.suspects = map[string]struct{}{}
+	}
+	for _, id := range r.recent {
+		r.suspects[id] = struct{}{}
+	}
+	r.recent = r.recent[:0]
+	r.lastFailed = now
+}
+
+// due returns the suspects to check, once sends have worked again since
+// the last failure; they leave the set (a failed resend puts them back).
+func (r *resends) due() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.suspects) == 0 || !r.lastOK.After(r.lastFailed) {
+		return nil
+	}
+	ids := make([]string, 0, len(r.suspects))
+	for id := range r.suspects {
+		ids = append(ids, id)
+	}
+	clear(r.suspects)
+	return ids
+}
+
+func (r *resends) suspect(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.suspects[id] = struct{}{}
+}
+
+// ResendSuspects checks the suspects every interval until ctx ends and
+// sends again those no consumer has seen. main runs it beside the server.
+func (s *Submitter) ResendSuspects(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ids := s.resends.due()
+		resent := 0
+		for _, id := range ids {
+			sent, err := s.resendUnfinished(ctx, id)
+			if err != nil {
+				log.Warn("resend suspect job", "job_id", id, "error", err)
+				s.resends.suspect(id)
+				continue
+			}
+			if sent {
+				resent++
+			}
+		}
+		if len(ids) > 0 {
+			log.Info("checked jobs sent before a failed send", "checked", len(ids), "resent", resent)
+		}
+	}
+}
+
+// resendUnfinished sends a job again unless it has finished. One a consumer
+// is running may get a second delivery; its record's ETag and the effect
+// marker keep the effects single.
+func (s *Submitter) resendUnfinished(ctx context.Context, id string) (bool, error) {
+	rec, _, err := s.store.Get(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if rec == nil || rec.Status.Final() {
+		return false, nil
+	}
+	if err := s.send(ctx, rec); err != nil {
+		return false, err
+	}
+	s.resent.Inc()
+	return true, nil
+}
