@@ -171,6 +171,29 @@ func (in *Instance) RestartApp(ctx context.Context) error {
 	return waitHTTP(ctx, app, in.URL()+"/healthz", 5*time.Minute)
 }
 
+// RestartSidecar starts daprd again beside the running app, as a kubelet
+// restarts a crashed daprd container while the app container keeps
+// running; it waits until the new sidecar reports healthy.
+func (in *Instance) RestartSidecar(ctx context.Context) error {
+	in.mu.Lock()
+	old := in.daprd
+	in.daprd = nil // no longer wanted: KeepAlive must not restart it too
+	in.mu.Unlock()
+	if old != nil && old.Running() {
+		old.Stop(15 * time.Second)
+	}
+	spec := in.daprdSpec()
+	daprd, err := supervisor.Start(spec)
+	if err != nil {
+		return err
+	}
+	in.mu.Lock()
+	in.daprd = daprd
+	in.mu.Unlock()
+	in.keep(daprd, spec, func() **supervisor.Process { return &in.daprd })
+	return waitHTTP(ctx, daprd, in.DaprURL()+"/v1.0/healthz", 2*time.Minute)
+}
+
 // Stop sends SIGTERM to the app, waits for it to drain, then stops the sidecar.
 func (in *Instance) Stop() {
 	in.mu.Lock()

@@ -3,11 +3,21 @@
 // meanwhile is refused or, if asked, queued, never overwriting what shows.
 // Expiry and queue advance are driven by a durable actor reminder (kept by
 // the Dapr scheduler), not by in-memory timers.
+//
+// A banner's state is read from the state store at the start of every turn
+// and written back once, at its end, with the ETag it was read with. The
+// go-sdk actor state manager is not used: it caches state in the
+// activation, so an activation that outlived its sidecar (killed and
+// restarted) or a turn whose caller gave up mid-save would write from a
+// stale copy, and actor state has no ETag to refuse that write. Here a
+// stale or concurrent write fails with a conflict and the turn is re-run
+// on fresh state.
 package banner
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -21,14 +31,19 @@ import (
 )
 
 const (
-	stateKey     = "banner"
 	expireName   = "expire"
 	seenIDsLimit = 256
+	// A turn that keeps meeting concurrent writes gives up after this
+	// many attempts; the caller sees the error and may retry.
+	turnAttempts = 5
 )
+
+func stateKey(id string) string { return "banner/" + id }
 
 // Deps are shared by every activation: one Dapr client for the process.
 type Deps struct {
 	Dapr        dapr.Client
+	StateStore  string        // state store of each banner's state (the actor state store)
 	PubSub      string        // pub/sub component for banner-updated events
 	Display     time.Duration // how long a message shows
 	MaxQueue    int           // pending messages per banner
@@ -87,6 +102,10 @@ type state struct {
 	Version    int64             `json:"version"`
 	SeenIDs    []string          `json:"seenIds,omitempty"` // recent message ids, for idempotent posts
 	Indexed    bool              `json:"indexed,omitempty"` // listed in the banner index
+
+	etag    string          // as read; the write must match it
+	changes []banners.Event // made in this turn, published once saved
+	lateBy  []time.Duration // how late each expiry of this turn ran
 }
 
 // Actor is one banner.
@@ -99,42 +118,90 @@ type Actor struct {
 func (a *Actor) Type() string { return banners.ActorType }
 
 func (a *Actor) load(ctx context.Context) (*state, error) {
-	sm := a.GetStateManager()
 	var s state
-	ok, err := sm.Contains(ctx, stateKey)
+	etag, _, err := getJSON(ctx, a.d.Dapr, a.d.StateStore, stateKey(a.ID()), &s)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("load banner %s: %w", a.ID(), err)
 	}
-	if ok {
-		if err := sm.Get(ctx, stateKey, &s); err != nil {
-			return nil, err
-		}
-	}
+	s.etag = etag
 	return &s, nil
 }
 
-// commit saves the state, then announces the change. Saving first means
-// no event ever describes a state that was not stored.
-func (a *Actor) commit(ctx context.Context, s *state, change string) error {
+// update runs one turn: load the state, apply fn, save what fn changed,
+// then announce it and re-arm the expiry reminder if the message on show
+// changed. A conflicting write (a stale activation, a late write from a
+// turn whose caller gave up) re-runs fn on fresh state, so fn computes and
+// whatever it calls must be idempotent (Register's index add is).
+func (a *Actor) update(ctx context.Context, fn func(s *state, now time.Time) error) (*state, error) {
+	for attempt := 1; ; attempt++ {
+		s, err := a.load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		before := currentID(s)
+		now := a.d.Now().UTC()
+		if err := fn(s, now); err != nil {
+			return nil, err
+		}
+		if len(s.changes) == 0 {
+			return s, nil
+		}
+		err = putJSON(ctx, a.d.Dapr, a.d.StateStore, stateKey(a.ID()), s, s.etag)
+		if errors.Is(err, errConflict) && attempt < turnAttempts {
+			a.d.Log.Info("banner changed under this turn; re-running it on fresh state", "banner", a.ID(), "attempt", attempt)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("save banner %s: %w", a.ID(), err)
+		}
+		a.announce(ctx, s)
+		if currentID(s) != before {
+			if err := a.scheduleExpiry(ctx, s, now); err != nil {
+				return nil, err
+			}
+		}
+		return s, nil
+	}
+}
+
+func currentID(s *state) string {
+	if s.Current == nil {
+		return ""
+	}
+	return s.Current.ID
+}
+
+// record notes a change made in this turn: a new version and its event.
+func (a *Actor) record(s *state, change string) {
 	s.Version++
-	sm := a.GetStateManager()
-	if err := sm.Set(ctx, stateKey, s); err != nil {
-		return err
+	v := a.view(s)
+	// The event keeps this moment's lists, whatever the turn does next.
+	v.Queue, v.History = slices.Clone(v.Queue), slices.Clone(v.History)
+	s.changes = append(s.changes, banners.Event{
+		Type: banners.EventType, BannerID: a.ID(), Version: s.Version, Change: change,
+		At: a.d.Now().UTC(), Banner: v,
+	})
+}
+
+// announce publishes the turn's changes, after they are stored: no event
+// ever describes a state that was not stored.
+func (a *Actor) announce(ctx context.Context, s *state) {
+	for _, late := range s.lateBy {
+		a.d.Metrics.Expired.Inc()
+		a.d.Metrics.Late.Observe(late.Seconds())
 	}
-	if err := sm.Save(ctx); err != nil {
-		return fmt.Errorf("save banner %s: %w", a.ID(), err)
-	}
-	view := a.view(s)
-	if err := a.d.Index.SaveView(ctx, view); err != nil {
+	last := s.changes[len(s.changes)-1]
+	if err := a.d.Index.SaveView(ctx, last.Banner); err != nil {
 		a.d.Log.Warn("save banner view", "banner", a.ID(), "error", err)
 	}
-	ev := banners.Event{Type: banners.EventType, BannerID: a.ID(), Version: s.Version, Change: change, At: a.d.Now().UTC(), Banner: view}
-	data, _ := json.Marshal(ev)
-	if err := a.d.Dapr.PublishEvent(ctx, a.d.PubSub, banners.Topic, data, dapr.PublishEventWithContentType("application/json")); err != nil {
-		// The state is stored; viewers catch up on the next event or GET.
-		a.d.Log.Warn("publish banner event", "banner", a.ID(), "version", s.Version, "error", err)
+	for _, ev := range s.changes {
+		data, _ := json.Marshal(ev)
+		if err := a.d.Dapr.PublishEvent(ctx, a.d.PubSub, banners.Topic, data, dapr.PublishEventWithContentType("application/json")); err != nil {
+			// The state is stored; viewers catch up on the next event or GET.
+			a.d.Log.Warn("publish banner event", "banner", a.ID(), "version", ev.Version, "error", err)
+		}
 	}
-	return nil
+	s.changes, s.lateBy = nil, nil
 }
 
 func (a *Actor) view(s *state) banners.View {
@@ -164,24 +231,23 @@ func availableAt(s *state, now time.Time, display time.Duration) time.Time {
 
 // Register creates or renames the banner.
 func (a *Actor) Register(ctx context.Context, r banners.Registration) (*banners.View, error) {
-	s, err := a.load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if s.Registered && s.Indexed && s.Name == r.Name && s.Location == r.Location {
-		v := a.view(s)
-		return &v, nil
-	}
-	if !s.Indexed {
-		// Indexed is stored with the registration, so a retried PUT after
-		// a failure here adds the id again rather than never.
-		if err := a.d.Index.Add(ctx, a.ID()); err != nil {
-			return nil, err
+	s, err := a.update(ctx, func(s *state, _ time.Time) error {
+		if s.Registered && s.Indexed && s.Name == r.Name && s.Location == r.Location {
+			return nil
 		}
-		s.Indexed = true
-	}
-	s.Registered, s.Name, s.Location = true, r.Name, r.Location
-	if err := a.commit(ctx, s, "registered"); err != nil {
+		if !s.Indexed {
+			// Indexed is stored with the registration, so a retried PUT
+			// after a failure here adds the id again rather than never.
+			if err := a.d.Index.Add(ctx, a.ID()); err != nil {
+				return err
+			}
+			s.Indexed = true
+		}
+		s.Registered, s.Name, s.Location = true, r.Name, r.Location
+		a.record(s, "registered")
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	v := a.view(s)
@@ -190,11 +256,11 @@ func (a *Actor) Register(ctx context.Context, r banners.Registration) (*banners.
 
 // Get returns the banner; an unregistered banner has Version 0 and no name.
 func (a *Actor) Get(ctx context.Context) (*banners.View, error) {
-	s, err := a.load(ctx)
+	s, err := a.update(ctx, func(s *state, now time.Time) error {
+		a.advance(s, now)
+		return nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := a.advance(ctx, s); err != nil {
 		return nil, err
 	}
 	v := a.view(s)
@@ -207,30 +273,31 @@ func (a *Actor) Get(ctx context.Context) (*banners.View, error) {
 // PostMessage shows the message if the banner is free, queues it if asked
 // and there is room, and otherwise refuses it. It never replaces what shows.
 func (a *Actor) PostMessage(ctx context.Context, p banners.Post) (*banners.PostResult, error) {
-	s, err := a.load(ctx)
+	var res *banners.PostResult
+	s, err := a.update(ctx, func(s *state, now time.Time) error {
+		res = a.post(s, p, now)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	now := a.d.Now().UTC()
-	res, err := a.post(ctx, s, p, now)
-	if err != nil {
-		return nil, err
+	switch res.Outcome {
+	case banners.OutcomeShown, banners.OutcomeQueued, banners.OutcomeDuplicate:
+		v := a.view(s)
+		res.View, res.AvailableAt = &v, v.AvailableAt
 	}
 	a.d.Metrics.Posts.WithLabelValues(res.Outcome).Inc()
 	return res, nil
 }
 
-func (a *Actor) post(ctx context.Context, s *state, p banners.Post, now time.Time) (*banners.PostResult, error) {
+func (a *Actor) post(s *state, p banners.Post, now time.Time) *banners.PostResult {
 	if !s.Registered {
-		return &banners.PostResult{Outcome: banners.OutcomeNotRegistered, AvailableAt: now, Reason: "banner " + a.ID() + " is not registered"}, nil
+		return &banners.PostResult{Outcome: banners.OutcomeNotRegistered, AvailableAt: now, Reason: "banner " + a.ID() + " is not registered"}
 	}
 	// A reminder may be late (host restarting): take down what has expired.
-	if err := a.advance(ctx, s); err != nil {
-		return nil, err
-	}
+	a.advance(s, now)
 	if p.ID != "" && slices.Contains(s.SeenIDs, p.ID) {
-		v := a.view(s)
-		return &banners.PostResult{Outcome: banners.OutcomeDuplicate, AvailableAt: v.AvailableAt, Reason: "message " + p.ID + " was already posted", View: &v}, nil
+		return &banners.PostResult{Outcome: banners.OutcomeDuplicate, Reason: "message " + p.ID + " was already posted"}
 	}
 	if p.ID == "" {
 		p.ID = fmt.Sprintf("%s-%d-%d", a.ID(), now.UnixNano(), s.Version)
@@ -240,30 +307,19 @@ func (a *Actor) post(ctx context.Context, s *state, p banners.Post, now time.Tim
 	case s.Current == nil:
 		a.show(s, &msg, now)
 		a.remember(s, p.ID)
-		if err := a.commit(ctx, s, "shown"); err != nil {
-			return nil, err
-		}
-		if err := a.scheduleExpiry(ctx, s, now); err != nil {
-			return nil, err
-		}
-		v := a.view(s)
-		return &banners.PostResult{Outcome: banners.OutcomeShown, Message: s.Current, AvailableAt: v.AvailableAt, View: &v}, nil
+		a.record(s, "shown")
+		return &banners.PostResult{Outcome: banners.OutcomeShown, Message: s.Current}
 	case !p.Queue:
-		at := availableAt(s, now, a.d.Display)
-		return &banners.PostResult{Outcome: banners.OutcomeConflict, AvailableAt: at,
-			Reason: fmt.Sprintf("banner busy: it shows another message until %s", s.Current.ExpiresAt.Format(time.RFC3339))}, nil
+		return &banners.PostResult{Outcome: banners.OutcomeConflict, AvailableAt: availableAt(s, now, a.d.Display),
+			Reason: fmt.Sprintf("banner busy: it shows another message until %s", s.Current.ExpiresAt.Format(time.RFC3339))}
 	case len(s.Queue) >= a.d.MaxQueue:
-		at := availableAt(s, now, a.d.Display)
-		return &banners.PostResult{Outcome: banners.OutcomeQueueFull, AvailableAt: at,
-			Reason: fmt.Sprintf("queue full: banner %s already holds %d pending messages", a.ID(), a.d.MaxQueue)}, nil
+		return &banners.PostResult{Outcome: banners.OutcomeQueueFull, AvailableAt: availableAt(s, now, a.d.Display),
+			Reason: fmt.Sprintf("queue full: banner %s already holds %d pending messages", a.ID(), a.d.MaxQueue)}
 	default:
 		s.Queue = append(s.Queue, msg)
 		a.remember(s, p.ID)
-		if err := a.commit(ctx, s, "queued"); err != nil {
-			return nil, err
-		}
-		v := a.view(s)
-		return &banners.PostResult{Outcome: banners.OutcomeQueued, Message: &msg, Position: len(s.Queue), AvailableAt: v.AvailableAt, View: &v}, nil
+		a.record(s, "queued")
+		return &banners.PostResult{Outcome: banners.OutcomeQueued, Message: &msg, Position: len(s.Queue)}
 	}
 }
 
@@ -283,32 +339,26 @@ func (a *Actor) remember(s *state, id string) {
 // Clear takes the current message down now (operator action); the queue
 // advances.
 func (a *Actor) Clear(ctx context.Context) (*banners.View, error) {
-	s, err := a.load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !s.Registered {
-		v := a.view(s)
-		v.Version = 0
-		return &v, nil
-	}
-	if s.Current != nil {
-		now := a.d.Now().UTC()
+	s, err := a.update(ctx, func(s *state, now time.Time) error {
+		if !s.Registered || s.Current == nil {
+			return nil
+		}
 		a.retire(s)
-		change := "cleared"
 		if len(s.Queue) > 0 {
 			next := s.Queue[0]
 			s.Queue = s.Queue[1:]
 			a.show(s, &next, now)
 		}
-		if err := a.commit(ctx, s, change); err != nil {
-			return nil, err
-		}
-		if err := a.scheduleExpiry(ctx, s, now); err != nil {
-			return nil, err
-		}
+		a.record(s, "cleared")
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	v := a.view(s)
+	if !s.Registered {
+		v.Version = 0
+	}
 	return &v, nil
 }
 
@@ -321,16 +371,12 @@ func (a *Actor) retire(s *state) {
 }
 
 // advance takes down every message whose time is up and shows the next
-// ones, as many as are due; it commits and reschedules if anything changed.
-func (a *Actor) advance(ctx context.Context, s *state) error {
-	now := a.d.Now().UTC()
-	changed := false
+// ones, as many as are due, recording an "expired" change for each.
+func (a *Actor) advance(s *state, now time.Time) {
 	for s.Current != nil && s.Current.ExpiresAt != nil && !now.Before(*s.Current.ExpiresAt) {
-		a.d.Metrics.Expired.Inc()
-		a.d.Metrics.Late.Observe(now.Sub(*s.Current.ExpiresAt).Seconds())
 		expiredAt := *s.Current.ExpiresAt
+		s.lateBy = append(s.lateBy, now.Sub(expiredAt))
 		a.retire(s)
-		changed = true
 		if len(s.Queue) > 0 {
 			next := s.Queue[0]
 			s.Queue = s.Queue[1:]
@@ -342,14 +388,8 @@ func (a *Actor) advance(ctx context.Context, s *state) error {
 			}
 			a.show(s, &next, start)
 		}
+		a.record(s, "expired")
 	}
-	if !changed {
-		return nil
-	}
-	if err := a.commit(ctx, s, "expired"); err != nil {
-		return err
-	}
-	return a.scheduleExpiry(ctx, s, now)
 }
 
 // scheduleExpiry registers the durable reminder for the current message.
@@ -376,12 +416,12 @@ func (a *Actor) ReminderCall(name string, _ []byte, _, _ string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := a.load(ctx)
+	s, err := a.update(ctx, func(s *state, now time.Time) error {
+		a.advance(s, now)
+		return nil
+	})
 	if err != nil {
-		a.d.Log.Error("expiry: load banner", "banner", a.ID(), "error", err)
-		return
-	}
-	if err := a.advance(ctx, s); err != nil {
+		// The reminder's period fires it again.
 		a.d.Log.Error("expiry: advance banner", "banner", a.ID(), "error", err)
 		return
 	}

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	dapr "github.com/dapr/go-sdk/client"
 
 	"github.com/airdisplay/platform/services/contracts/banners"
-	"github.com/airdisplay/platform/services/daprapp/sidecar"
 )
 
 // Index is the registry of banner ids, kept in the state store as
@@ -39,8 +39,6 @@ func viewKey(id string) string { return "banner-view/" + id }
 
 const hintKey = "banner-index/last"
 
-var errConflict = errors.New("concurrent index update")
-
 // Add appends id to the last page, opening a new page when it is full.
 // Concurrent adds are serialised with ETags.
 func (x *Index) Add(ctx context.Context, id string) error {
@@ -60,6 +58,8 @@ func (x *Index) Add(ctx context.Context, id string) error {
 		case found && len(p.IDs) >= x.pageSize:
 			n++
 			continue
+		case found && slices.Contains(p.IDs, id):
+			return nil // a retried registration
 		case found:
 			p.IDs = append(p.IDs, id)
 		default:
@@ -167,33 +167,9 @@ func parseCursor(c string) (int, int, error) {
 var ErrBadCursor = errors.New("invalid cursor")
 
 func (x *Index) get(ctx context.Context, key string, v any) (string, bool, error) {
-	item, err := x.dapr.GetState(ctx, x.store, key, nil)
-	if err != nil {
-		return "", false, fmt.Errorf("get %s: %w", key, err)
-	}
-	if item == nil || len(item.Value) == 0 {
-		return "", false, nil
-	}
-	if err := json.Unmarshal(item.Value, v); err != nil {
-		return "", false, fmt.Errorf("decode %s: %w", key, err)
-	}
-	return item.Etag, true, nil
+	return getJSON(ctx, x.dapr, x.store, key, v)
 }
 
 func (x *Index) put(ctx context.Context, key string, v any, etag string) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	item := &dapr.SetStateItem{Key: key, Value: raw, Options: &dapr.StateOptions{Concurrency: dapr.StateConcurrencyFirstWrite}}
-	if etag != "" {
-		item.Etag = &dapr.ETag{Value: etag}
-	}
-	if err := x.dapr.SaveBulkState(ctx, x.store, item); err != nil {
-		if sidecar.IsConflict(err) {
-			return errConflict
-		}
-		return err
-	}
-	return nil
+	return putJSON(ctx, x.dapr, x.store, key, v, etag)
 }

@@ -32,7 +32,7 @@ type Config struct {
 	DaprHTTPPort   int           // DAPR_HTTP_PORT
 	DaprGRPCPort   int           // DAPR_GRPC_PORT
 	LogLevel       string        // LOG_LEVEL
-	StateStore     string        // STATE_STORE: actor state store, also holds the banner index
+	StateStore     string        // STATE_STORE: actor state store, also holds each banner's state and the banner index
 	PubSub         string        // PUBSUB: where banner-updated events go
 	Display        time.Duration // BANNER_DISPLAY_DURATION
 	MaxQueue       int           // BANNER_MAX_QUEUE
@@ -97,7 +97,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 	}
 	index := banner.NewIndex(client, cfg.StateStore, cfg.IndexPageSize)
 	deps := &banner.Deps{
-		Dapr: client, PubSub: cfg.PubSub, Display: cfg.Display, MaxQueue: cfg.MaxQueue,
+		Dapr: client, StateStore: cfg.StateStore, PubSub: cfg.PubSub, Display: cfg.Display, MaxQueue: cfg.MaxQueue,
 		HistorySize: cfg.HistorySize, Index: index, Log: log, Now: time.Now,
 		Metrics: banner.NewMetrics(metrics.Registry),
 	}
