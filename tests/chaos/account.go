@@ -245,12 +245,28 @@ func (r *runner) accountExpiries(ctx context.Context, rep *report, accepted map[
 			delay := ce.Data.At.Sub(*last.ExpiresAt)
 			if delay > r.cfg.lateAfter {
 				rep.ExpiredLate++
+				if f := rep.faultBefore(*last.ExpiresAt); f != nil {
+					f.ExpiredLate++
+					f.WorstExpiryDelay = max(f.WorstExpiryDelay, delay)
+				}
 			}
 			rep.WorstExpiryDelay = max(rep.WorstExpiryDelay, delay)
 		}
 	}
 	rep.EventsMissing = max(rep.MessagesAccepted-rep.MessagesLost-rep.ExpiriesObserved, 0)
 	return nil
+}
+
+// faultBefore is the last fault injected before t: the one a late expiry
+// due at t is charged to. Nil before the first fault.
+func (rep *report) faultBefore(t time.Time) *faultResult {
+	var last *faultResult
+	for i := range rep.Faults {
+		if !rep.Faults[i].Killed.After(t) {
+			last = &rep.Faults[i]
+		}
+	}
+	return last
 }
 
 // records reads job records straight from Redis, where the jobstore
@@ -346,9 +362,10 @@ func (rep *report) problems() []string {
 
 func (rep *report) print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nFAULT (SIGKILL)\tRESTARTED AFTER\tSERVING AGAIN AFTER\tERROR")
+	fmt.Fprintln(tw, "\nFAULT (SIGKILL)\tRESTARTED AFTER\tSERVING AGAIN AFTER\tEXPIRED LATE AFTER IT\tWORST DELAY\tERROR")
 	for _, f := range rep.Faults {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, f.Restarted.Round(time.Millisecond), f.Recovered.Round(time.Millisecond), f.Err)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", f.Name, f.Restarted.Round(time.Millisecond), f.Recovered.Round(time.Millisecond),
+			f.ExpiredLate, f.WorstExpiryDelay.Round(time.Millisecond), f.Err)
 	}
 	tw.Flush()
 	rows := [][2]string{

@@ -49,9 +49,15 @@ func faultByName(name string) (fault, bool) {
 // faultResult is one row of the fault table.
 type faultResult struct {
 	Name      string
+	Killed    time.Time
 	Restarted time.Duration // from the kill until the stack had it running again
 	Recovered time.Duration // from the kill until a job and a banner post were accepted again
 	Err       string
+
+	// Expiries due between this kill and the next that came down late,
+	// and the worst of them: what the fault cost the banners' 60 s.
+	ExpiredLate      int
+	WorstExpiryDelay time.Duration
 }
 
 // inject kills the fault's process with SIGKILL, waits for the stack to
@@ -65,6 +71,7 @@ func (r *runner) inject(ctx context.Context, f fault) faultResult {
 		return res
 	}
 	killed := time.Now()
+	res.Killed = killed
 	victim.Kill()
 	fmt.Printf("chaos: %s killed (SIGKILL, pid %d)\n", f.Name, victim.Pid())
 
