@@ -87,7 +87,9 @@ FUZZTIME ?= 30s
 # package:FuzzTarget pairs, run one after another for FUZZTIME each.
 FUZZ_TARGETS := services/contracts/jobs:FuzzRequest services/contracts/jobs:FuzzMessage \
 	services/contracts/banners:FuzzPost services/contracts/banners:FuzzEvent \
-	services/banner-actor/internal/realtime:FuzzHandleEvent
+	services/banner-actor/internal/realtime:FuzzHandleEvent \
+	services/producer/internal/api:FuzzAPI services/banner-actor/internal/api:FuzzAPI \
+	services/consumer/internal/jobs:FuzzProcess
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME (seed corpora in testdata/fuzz); no crash, no 500

@@ -5,99 +5,17 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"strconv"
-	"sync"
 	"testing"
 	"time"
 
-	dapr "github.com/dapr/go-sdk/client"
 	"github.com/prometheus/client_golang/prometheus"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/airdisplay/platform/services/contracts/banners"
+	"github.com/airdisplay/platform/services/daprapp/daprtest"
 )
 
-// fakeSidecar is the part of the Dapr client a banner uses, over an in-memory
-// store with Redis-like ETags (a version per key). beforeSave, if set, runs
-// once before the next save: a concurrent writer.
-type fakeSidecar struct {
-	dapr.Client // anything else panics: the actor must not call it
-	mu          sync.Mutex
-	values      map[string][]byte
-	versions    map[string]int
-	events      []banners.Event
-	reminders   map[string]string // reminder name -> due time
-	beforeSave  func()
-}
-
-func newFakeSidecar() *fakeSidecar {
-	return &fakeSidecar{values: map[string][]byte{}, versions: map[string]int{}, reminders: map[string]string{}}
-}
-
-func (s *fakeSidecar) GetState(_ context.Context, _, key string, _ map[string]string) (*dapr.StateItem, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.values[key]; !ok {
-		return &dapr.StateItem{Key: key}, nil
-	}
-	return &dapr.StateItem{Key: key, Value: s.values[key], Etag: strconv.Itoa(s.versions[key])}, nil
-}
-
-func (s *fakeSidecar) SaveBulkState(_ context.Context, _ string, items ...*dapr.SetStateItem) error {
-	if f := s.beforeSave; f != nil {
-		s.beforeSave = nil
-		f()
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, it := range items {
-		want := "0"
-		if it.Etag != nil {
-			want = it.Etag.Value
-		}
-		if strconv.Itoa(s.versions[it.Key]) != want {
-			return status.Error(codes.Aborted, "possible etag mismatch")
-		}
-		s.values[it.Key], s.versions[it.Key] = it.Value, s.versions[it.Key]+1
-	}
-	return nil
-}
-
-func (s *fakeSidecar) SaveState(_ context.Context, _, key string, data []byte, _ map[string]string, _ ...dapr.StateOption) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.values[key], s.versions[key] = data, s.versions[key]+1
-	return nil
-}
-
-func (s *fakeSidecar) PublishEvent(_ context.Context, _, _ string, data any, _ ...dapr.PublishEventOption) error {
-	var ev banners.Event
-	if err := json.Unmarshal(data.([]byte), &ev); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.events = append(s.events, ev)
-	return nil
-}
-
-func (s *fakeSidecar) RegisterActorReminder(_ context.Context, r *dapr.RegisterActorReminderRequest) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.reminders[r.Name] = r.DueTime
-	return nil
-}
-
-func (s *fakeSidecar) UnregisterActorReminder(_ context.Context, r *dapr.UnregisterActorReminderRequest) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.reminders, r.Name)
-	return nil
-}
-
 // newActor is banner "b1" on the sidecar, registered, at a fixed clock.
-func newActor(t *testing.T, sc *fakeSidecar, now *time.Time) *Actor {
+func newActor(t *testing.T, sc *daprtest.Sidecar, now *time.Time) *Actor {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d := &Deps{
@@ -118,11 +36,11 @@ func newActor(t *testing.T, sc *fakeSidecar, now *time.Time) *Actor {
 // the stored state and refuses its own message instead of showing it over.
 func TestATurnThatLosesTheRaceReRunsOnTheStoredState(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	sc := newFakeSidecar()
+	sc := daprtest.New()
 	a := newActor(t, sc, &now)
 	other := newActor(t, sc, &now) // a second activation of the same banner
 
-	sc.beforeSave = func() {
+	sc.BeforeWrite = func() {
 		if _, err := other.PostMessage(context.Background(), banners.Post{ID: "m-other", Text: "other"}); err != nil {
 			t.Errorf("the other activation's post: %v", err)
 		}
@@ -141,7 +59,7 @@ func TestATurnThatLosesTheRaceReRunsOnTheStoredState(t *testing.T) {
 	if v.Current == nil || v.Current.ID != "m-other" {
 		t.Fatalf("banner shows %+v, want m-other", v.Current)
 	}
-	for _, ev := range sc.events {
+	for _, ev := range events(t, sc) {
 		if ev.Banner.Current != nil && ev.Banner.Current.ID == "m-mine" {
 			t.Errorf("an event announced the refused write: %+v", ev)
 		}
@@ -153,7 +71,7 @@ func TestATurnThatLosesTheRaceReRunsOnTheStoredState(t *testing.T) {
 // left, the reminder is removed.
 func TestReminderAdvancesTheQueue(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	sc := newFakeSidecar()
+	sc := daprtest.New()
 	a := newActor(t, sc, &now)
 	ctx := context.Background()
 	if _, err := a.PostMessage(ctx, banners.Post{ID: "m1", Text: "one"}); err != nil {
@@ -164,7 +82,7 @@ func TestReminderAdvancesTheQueue(t *testing.T) {
 	if err != nil || res.Outcome != banners.OutcomeQueued {
 		t.Fatalf("queue m2: %+v %v", res, err)
 	}
-	if sc.reminders[expireName] == "" {
+	if sc.Reminder(banners.ActorType, "b1", expireName) == nil {
 		t.Fatal("no expiry reminder after the first message showed")
 	}
 
@@ -177,17 +95,17 @@ func TestReminderAdvancesTheQueue(t *testing.T) {
 	if want := time.Date(2026, 11, 25, 12, 1, 0, 0, time.UTC); !v.Current.ShownAt.Equal(want) {
 		t.Errorf("m2 shown at %s, want at m1's expiry %s", v.Current.ShownAt, want)
 	}
-	if due := sc.reminders[expireName]; due != "55s" {
-		t.Errorf("reminder due in %q, want 55s (m2's expiry)", due)
+	if r := sc.Reminder(banners.ActorType, "b1", expireName); r == nil || r.DueTime != "55s" {
+		t.Errorf("reminder %+v, want one due in 55s (m2's expiry)", r)
 	}
 
 	now = now.Add(time.Minute)
 	a.ReminderCall(expireName, nil, "", "")
-	if _, ok := sc.reminders[expireName]; ok {
+	if sc.Reminder(banners.ActorType, "b1", expireName) != nil {
 		t.Error("reminder still registered with nothing on show")
 	}
 	var changes []string
-	for _, ev := range sc.events {
+	for _, ev := range events(t, sc) {
 		changes = append(changes, ev.Change)
 	}
 	want := []string{"registered", "shown", "queued", "expired", "expired"}
@@ -199,4 +117,17 @@ func TestReminderAdvancesTheQueue(t *testing.T) {
 			t.Fatalf("events %v, want %v", changes, want)
 		}
 	}
+}
+
+func events(t *testing.T, sc *daprtest.Sidecar) []banners.Event {
+	t.Helper()
+	var out []banners.Event
+	for _, e := range sc.Events() {
+		var ev banners.Event
+		if err := json.Unmarshal(e.Data, &ev); err != nil {
+			t.Fatalf("event %s: %v", e.Data, err)
+		}
+		out = append(out, ev)
+	}
+	return out
 }

@@ -30,6 +30,11 @@ func WorkSimulate(ctx context.Context, job contract.Message, attempt int) (json.
 	if fe := contract.DecodeStrict(job.Payload, &p, "payload"); fe != nil {
 		return nil, Permanent(fe)
 	}
+	// The producer checks this too; a message from anywhere else must not
+	// hold a consumer for longer than the limits allow.
+	if errs := p.Validate(); len(errs) > 0 {
+		return nil, Permanent(errors.New(errs[0].Error()))
+	}
 	if p.FailUntil != nil && time.Now().Before(*p.FailUntil) {
 		return nil, fmt.Errorf("simulated failure until %s", p.FailUntil.Format(time.RFC3339))
 	}
@@ -37,7 +42,7 @@ func WorkSimulate(ctx context.Context, job contract.Message, attempt int) (json.
 		return nil, fmt.Errorf("simulated failure on attempt %d", attempt)
 	}
 	if p.CPUMS > 0 {
-		burn(time.Duration(p.CPUMS) * time.Millisecond)
+		burn(ctx, time.Duration(p.CPUMS)*time.Millisecond)
 	}
 	if p.SleepMS > 0 {
 		select {
@@ -49,10 +54,11 @@ func WorkSimulate(ctx context.Context, job contract.Message, attempt int) (json.
 	return json.RawMessage(fmt.Sprintf(`{"attempt":%d}`, attempt)), nil
 }
 
-func burn(d time.Duration) {
+// burn spins the CPU for d, or until ctx ends (the attempt's timeout).
+func burn(ctx context.Context, d time.Duration) {
 	end := time.Now().Add(d)
 	x := 1
-	for time.Now().Before(end) {
+	for time.Now().Before(end) && ctx.Err() == nil {
 		for i := range 10_000 {
 			x = x*31 + i
 		}

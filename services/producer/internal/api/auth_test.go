@@ -9,9 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	contract "github.com/airdisplay/platform/services/contracts/jobs"
 	"github.com/airdisplay/platform/services/daprapp/apikey"
 	"github.com/airdisplay/platform/services/daprapp/httpserver"
 	"github.com/airdisplay/platform/services/daprapp/observability"
+	"github.com/airdisplay/platform/services/producer/internal/jobs"
 )
 
 type secrets map[string]string
@@ -20,7 +22,9 @@ func (s secrets) GetSecret(context.Context, string, string, map[string]string) (
 	return s, nil
 }
 
-func server(t *testing.T, authReads bool) http.Handler {
+// server wires the API as service.New does; sub may be nil when no
+// request reaches it.
+func server(t testing.TB, sub *jobs.Submitter, authReads bool) http.Handler {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	m := observability.NewMetrics()
@@ -29,7 +33,7 @@ func server(t *testing.T, authReads bool) http.Handler {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	New(nil, Limits{MaxBodyBytes: 1 << 10, MaxBatch: 10, BatchConcurrency: 1}, log).
+	New(sub, Limits{MaxBodyBytes: 1 << 14, MaxBatch: 10, BatchConcurrency: 2, Job: contract.DefaultLimits}, log).
 		Register(mux, m, httpserver.NewRateLimiter(0, 0), apikey.NewGuard(keys, authReads, log, m.Registry))
 	return mux
 }
@@ -39,7 +43,7 @@ func server(t *testing.T, authReads bool) http.Handler {
 // AUTH_READS; the OpenAPI document stays open.
 func TestRoutesRequireAnAPIKey(t *testing.T) {
 	for _, authReads := range []bool{false, true} {
-		h := server(t, authReads)
+		h := server(t, nil, authReads)
 		cases := []struct {
 			method, path, key string
 			want              int

@@ -1,0 +1,204 @@
+// Package daprtest is an in-memory stand-in for the Dapr sidecar, for the
+// unit tests and fuzz targets that must run thousands of requests a second
+// in process; integration tests use real daprd. Its state store follows
+// the ETag rules the services rely on (a version per key; first-write
+// inserts only when absent; an ETag must match). Every client method it
+// does not implement panics, so a test notices new dependencies.
+package daprtest
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"sync"
+
+	dapr "github.com/dapr/go-sdk/client"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Sidecar implements the state, pub/sub, binding and actor calls of
+// dapr.Client in memory.
+type Sidecar struct {
+	dapr.Client // unimplemented methods panic (nil interface)
+
+	// Actor answers InvokeActor; nil answers every call with an error.
+	Actor func(ctx context.Context, req *dapr.InvokeActorRequest) (*dapr.InvokeActorResponse, error)
+	// BeforeWrite, if set, runs once before the next state write: a
+	// concurrent writer.
+	BeforeWrite func()
+
+	mu        sync.Mutex
+	values    map[string][]byte
+	versions  map[string]int
+	events    []Event
+	bindings  []*dapr.InvokeBindingRequest
+	reminders map[string]*dapr.RegisterActorReminderRequest
+}
+
+// Event is one published message.
+type Event struct {
+	PubSub, Topic string
+	Data          []byte
+}
+
+// New returns an empty sidecar.
+func New() *Sidecar {
+	return &Sidecar{values: map[string][]byte{}, versions: map[string]int{}, reminders: map[string]*dapr.RegisterActorReminderRequest{}}
+}
+
+func key(store, k string) string { return store + "||" + k }
+
+// GetState returns the value and its ETag; a missing key has no value.
+func (s *Sidecar) GetState(_ context.Context, store, k string, _ map[string]string) (*dapr.StateItem, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.values[key(store, k)]
+	if !ok {
+		return &dapr.StateItem{Key: k}, nil
+	}
+	return &dapr.StateItem{Key: k, Value: v, Etag: strconv.Itoa(s.versions[key(store, k)])}, nil
+}
+
+// GetBulkState returns one item per key.
+func (s *Sidecar) GetBulkState(ctx context.Context, store string, keys []string, meta map[string]string, _ int32) ([]*dapr.BulkStateItem, error) {
+	out := make([]*dapr.BulkStateItem, 0, len(keys))
+	for _, k := range keys {
+		it, _ := s.GetState(ctx, store, k, meta)
+		out = append(out, &dapr.BulkStateItem{Key: k, Value: it.Value, Etag: it.Etag})
+	}
+	return out, nil
+}
+
+// SaveState writes without conditions unless an option asks for them.
+func (s *Sidecar) SaveState(ctx context.Context, store, k string, data []byte, meta map[string]string, so ...dapr.StateOption) error {
+	item := &dapr.SetStateItem{Key: k, Value: data, Metadata: meta}
+	if len(so) > 0 {
+		item.Options = &dapr.StateOptions{}
+		for _, o := range so {
+			o(item.Options)
+		}
+	}
+	return s.SaveBulkState(ctx, store, item)
+}
+
+// SaveBulkState writes every item or none.
+func (s *Sidecar) SaveBulkState(_ context.Context, store string, items ...*dapr.SetStateItem) error {
+	ops := make([]*dapr.StateOperation, len(items))
+	for i, it := range items {
+		ops[i] = &dapr.StateOperation{Type: dapr.StateOperationTypeUpsert, Item: it}
+	}
+	return s.apply(store, ops)
+}
+
+// DeleteState removes a key.
+func (s *Sidecar) DeleteState(_ context.Context, store, k string, _ map[string]string) error {
+	return s.apply(store, []*dapr.StateOperation{{Type: dapr.StateOperationTypeDelete, Item: &dapr.SetStateItem{Key: k}}})
+}
+
+// ExecuteStateTransaction applies every operation or none.
+func (s *Sidecar) ExecuteStateTransaction(_ context.Context, store string, _ map[string]string, ops []*dapr.StateOperation) error {
+	return s.apply(store, ops)
+}
+
+func (s *Sidecar) apply(store string, ops []*dapr.StateOperation) error {
+	if f := s.BeforeWrite; f != nil {
+		s.BeforeWrite = nil
+		f()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, op := range ops {
+		k := key(store, op.Item.Key)
+		_, exists := s.values[k]
+		switch {
+		case op.Item.Etag != nil && op.Item.Etag.Value != "":
+			if !exists || strconv.Itoa(s.versions[k]) != op.Item.Etag.Value {
+				return status.Error(codes.Aborted, "possible etag mismatch")
+			}
+		case op.Item.Options != nil && op.Item.Options.Concurrency == dapr.StateConcurrencyFirstWrite && op.Type == dapr.StateOperationTypeUpsert:
+			if exists {
+				return status.Error(codes.Aborted, "possible etag mismatch")
+			}
+		}
+	}
+	for _, op := range ops {
+		k := key(store, op.Item.Key)
+		if op.Type == dapr.StateOperationTypeDelete {
+			delete(s.values, k)
+			s.versions[k]++
+			continue
+		}
+		s.values[k] = op.Item.Value
+		s.versions[k]++
+	}
+	return nil
+}
+
+// PublishEvent records the event; data is sent as JSON unless it is bytes.
+func (s *Sidecar) PublishEvent(_ context.Context, pubsub, topic string, data any, _ ...dapr.PublishEventOption) error {
+	raw, ok := data.([]byte)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(data); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = append(s.events, Event{PubSub: pubsub, Topic: topic, Data: raw})
+	return nil
+}
+
+// Events returns what was published, in order.
+func (s *Sidecar) Events() []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Event(nil), s.events...)
+}
+
+// InvokeOutputBinding records the request.
+func (s *Sidecar) InvokeOutputBinding(_ context.Context, req *dapr.InvokeBindingRequest) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bindings = append(s.bindings, req)
+	return nil
+}
+
+// Sent returns the output binding requests, in order.
+func (s *Sidecar) Sent() []*dapr.InvokeBindingRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*dapr.InvokeBindingRequest(nil), s.bindings...)
+}
+
+// InvokeActor calls Actor.
+func (s *Sidecar) InvokeActor(ctx context.Context, req *dapr.InvokeActorRequest) (*dapr.InvokeActorResponse, error) {
+	if s.Actor == nil {
+		return nil, status.Error(codes.Unavailable, "no actor host")
+	}
+	return s.Actor(ctx, req)
+}
+
+// RegisterActorReminder keeps the reminder, replacing one of the same name.
+func (s *Sidecar) RegisterActorReminder(_ context.Context, req *dapr.RegisterActorReminderRequest) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reminders[req.ActorType+"/"+req.ActorID+"/"+req.Name] = req
+	return nil
+}
+
+// UnregisterActorReminder removes it; a missing one is fine.
+func (s *Sidecar) UnregisterActorReminder(_ context.Context, req *dapr.UnregisterActorReminderRequest) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.reminders, req.ActorType+"/"+req.ActorID+"/"+req.Name)
+	return nil
+}
+
+// Reminder returns the registered reminder, or nil.
+func (s *Sidecar) Reminder(actorType, actorID, name string) *dapr.RegisterActorReminderRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reminders[actorType+"/"+actorID+"/"+name]
+}
