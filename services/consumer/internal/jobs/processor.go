@@ -175,13 +175,16 @@ func (p *Processor) Process(ctx context.Context, raw []byte) error {
 	rec.LastError = err.Error()
 	var perm permanentError
 	if errors.As(err, &perm) || rec.Attempts >= p.maxAttempts {
+		// Listed first, then marked: the listing shows only records marked
+		// dead-lettered, and a crash between the two leaves a job that a
+		// redelivery finishes, not a dead letter missing from the list.
+		if err := p.store.AddDeadLetter(ctx, rec.ID); err != nil {
+			return err
+		}
 		rec.Status = contract.StatusDeadLettered
 		rec.FinishedAt = &now
 		if _, err := p.save(ctx, rec, etag); err != nil {
 			return p.conflictOr(msg.Type, err)
-		}
-		if err := p.store.AddDeadLetter(ctx, rec.ID); err != nil {
-			return err
 		}
 		p.m.processed.WithLabelValues(msg.Type, "dead_lettered").Inc()
 		log.Warn("job dead-lettered", "attempts", rec.Attempts, "error", rec.LastError)

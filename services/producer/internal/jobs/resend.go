@@ -42,12 +42,16 @@ func (r *resends) sent(id string, now time.Time) {
 	r.lastOK = now
 }
 
-func (r *resends) failed(now time.Time) {
+// failed marks every recent send suspect, and the job whose send failed
+// too: a job whose record stays (a dead letter being replayed) is sent
+// once sends work again.
+func (r *resends) failed(id string, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.suspects == nil {
 		r.suspects = map[string]struct{}{}
 	}
+	r.suspects[id] = struct{}{}
 	for _, id := range r.recent {
 		r.suspects[id] = struct{}{}
 	}

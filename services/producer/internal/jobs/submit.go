@@ -145,10 +145,12 @@ func (s *Submitter) Retry(ctx context.Context, id string) (*contract.Record, err
 	if err := s.store.Update(ctx, rec, etag); err != nil {
 		return nil, err
 	}
-	if err := s.send(ctx, rec); err != nil {
+	// Off the list before it is sent: once sent, the job may be
+	// dead-lettered and listed again before this call would get to it.
+	if err := s.store.RemoveDeadLetter(ctx, id); err != nil {
 		return nil, err
 	}
-	if err := s.store.RemoveDeadLetter(ctx, id); err != nil {
+	if err := s.send(ctx, rec); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -180,7 +182,7 @@ func (s *Submitter) send(ctx context.Context, rec *contract.Record) error {
 	})
 	if err != nil {
 		s.failures.Inc()
-		s.resends.failed(s.now())
+		s.resends.failed(rec.ID, s.now())
 		return fmt.Errorf("enqueue job %s: %w", rec.ID, err)
 	}
 	s.resends.sent(rec.ID, s.now())
