@@ -7,8 +7,8 @@ import (
 )
 
 // Every job sent before a failed send is suspect, and the failed one;
-// suspects are handed out
-// for a check only once a send has worked again, and only once.
+// suspects are handed out for a check only once a send has worked again,
+// and only once.
 func TestJobsSentBeforeAFailureAreSuspectUntilSendsWorkAgain(t *testing.T) {
 	var r resends
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
