@@ -43,7 +43,7 @@ func FuzzProcess(f *testing.F) {
 		return &dapr.InvokeActorResponse{Data: data}, nil
 	}
 	store := jobstore.NewStore(sc, "jobstore")
-	p := NewProcessor(store, Handlers(sc, banners.ActorType), Config{MaxAttempts: maxAttempts, Timeout: 20 * time.Millisecond, Instance: "fuzz"},
+	p := NewProcessor(store, Handlers(sc, banners.ActorType), Config{MaxAttempts: maxAttempts, Timeout: 2 * time.Millisecond, Instance: "fuzz"},
 		slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
 	ctx := context.Background()
 
