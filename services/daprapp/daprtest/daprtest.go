@@ -27,6 +27,9 @@ type Sidecar struct {
 	// BeforeWrite, if set, runs once before the next state write: a
 	// concurrent writer.
 	BeforeWrite func()
+	// SchedulerDown makes reminder calls fail, as while the Dapr scheduler
+	// is away.
+	SchedulerDown bool
 
 	mu        sync.Mutex
 	values    map[string][]byte
@@ -34,6 +37,7 @@ type Sidecar struct {
 	events    []Event
 	bindings  []*dapr.InvokeBindingRequest
 	reminders map[string]*dapr.RegisterActorReminderRequest
+	timers    map[string]*dapr.RegisterActorTimerRequest
 }
 
 // Event is one published message.
@@ -44,7 +48,8 @@ type Event struct {
 
 // New returns an empty sidecar.
 func New() *Sidecar {
-	return &Sidecar{values: map[string][]byte{}, versions: map[string]int{}, reminders: map[string]*dapr.RegisterActorReminderRequest{}}
+	return &Sidecar{values: map[string][]byte{}, versions: map[string]int{}, reminders: map[string]*dapr.RegisterActorReminderRequest{},
+		timers: map[string]*dapr.RegisterActorTimerRequest{}}
 }
 
 func key(store, k string) string { return store + "||" + k }
@@ -184,6 +189,9 @@ func (s *Sidecar) InvokeActor(ctx context.Context, req *dapr.InvokeActorRequest)
 func (s *Sidecar) RegisterActorReminder(_ context.Context, req *dapr.RegisterActorReminderRequest) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.SchedulerDown {
+		return status.Error(codes.Unavailable, "scheduler unavailable")
+	}
 	s.reminders[req.ActorType+"/"+req.ActorID+"/"+req.Name] = req
 	return nil
 }
@@ -192,6 +200,9 @@ func (s *Sidecar) RegisterActorReminder(_ context.Context, req *dapr.RegisterAct
 func (s *Sidecar) UnregisterActorReminder(_ context.Context, req *dapr.UnregisterActorReminderRequest) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.SchedulerDown {
+		return status.Error(codes.Unavailable, "scheduler unavailable")
+	}
 	delete(s.reminders, req.ActorType+"/"+req.ActorID+"/"+req.Name)
 	return nil
 }
@@ -201,4 +212,27 @@ func (s *Sidecar) Reminder(actorType, actorID, name string) *dapr.RegisterActorR
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.reminders[actorType+"/"+actorID+"/"+name]
+}
+
+// RegisterActorTimer keeps the timer, replacing one of the same name.
+func (s *Sidecar) RegisterActorTimer(_ context.Context, req *dapr.RegisterActorTimerRequest) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.timers[req.ActorType+"/"+req.ActorID+"/"+req.Name] = req
+	return nil
+}
+
+// UnregisterActorTimer removes it; a missing one is fine.
+func (s *Sidecar) UnregisterActorTimer(_ context.Context, req *dapr.UnregisterActorTimerRequest) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.timers, req.ActorType+"/"+req.ActorID+"/"+req.Name)
+	return nil
+}
+
+// Timer returns the registered timer, or nil.
+func (s *Sidecar) Timer(actorType, actorID, name string) *dapr.RegisterActorTimerRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.timers[actorType+"/"+actorID+"/"+name]
 }

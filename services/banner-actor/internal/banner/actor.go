@@ -2,7 +2,8 @@
 // banner shows one message for the display duration; a message posted
 // meanwhile is refused or, if asked, queued, never overwriting what shows.
 // Expiry and queue advance are driven by a durable actor reminder (kept by
-// the Dapr scheduler), not by in-memory timers.
+// the Dapr scheduler), with an actor timer beside it that keeps expiry on
+// time while the scheduler is away.
 //
 // A banner's state is read from the state store at the start of every turn
 // and written back once, at its end, with the ETag it was read with. The
@@ -21,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/dapr/go-sdk/actor"
@@ -52,6 +54,10 @@ type Deps struct {
 	Log         *slog.Logger
 	Now         func() time.Time
 	Metrics     *Metrics
+
+	// Until this time (unix ns), a turn does not wait on the scheduler to
+	// register a reminder: one just failed. The timers retry meanwhile.
+	schedulerAwayUntil atomic.Int64
 }
 
 // Metrics of the actor.
@@ -112,6 +118,9 @@ type state struct {
 type Actor struct {
 	actor.ServerImplBaseCtx
 	d *Deps
+	// armed is the message the expiry reminder was last registered for by
+	// this activation; the timer re-registers it when it is not current.
+	armed string
 }
 
 // Type is the actor type.
@@ -156,9 +165,7 @@ func (a *Actor) update(ctx context.Context, fn func(s *state, now time.Time) err
 		}
 		a.announce(ctx, s)
 		if currentID(s) != before {
-			if err := a.scheduleExpiry(ctx, s, now); err != nil {
-				return nil, err
-			}
+			a.scheduleExpiry(ctx, s, now, false)
 		}
 		return s, nil
 	}
@@ -392,21 +399,48 @@ func (a *Actor) advance(s *state, now time.Time) {
 	}
 }
 
-// scheduleExpiry registers the durable reminder for the current message.
-// Registering under the same name replaces an earlier reminder.
-func (a *Actor) scheduleExpiry(ctx context.Context, s *state, now time.Time) error {
+// schedulerTimeout bounds each reminder call: while the scheduler is away
+// (a killed one holds its lease for 20 s) such a call blocks, and with it
+// the banner's turn and the timer that would keep expiry on time.
+const schedulerTimeout = time.Second
+
+// scheduleExpiry arms two triggers for the current message's expiry,
+// each replacing its earlier self: a timer in the sidecar's memory and the
+// durable reminder kept by the Dapr scheduler. The reminder survives the
+// sidecar and the app; the timer keeps expiry on time while the scheduler
+// is away, and re-registers the reminder once it is back (expire, retry
+// true). Both repeat every 5 s until a run replaces or removes them;
+// whichever fires second finds nothing due. For 5 s after a registration
+// failed, other turns skip it rather than each wait schedulerTimeout.
+func (a *Actor) scheduleExpiry(ctx context.Context, s *state, now time.Time, retry bool) {
 	if s.Current == nil || s.Current.ExpiresAt == nil {
 		a.unschedule(ctx)
-		return nil
+		return
 	}
-	due := max(s.Current.ExpiresAt.Sub(now), 0)
-	return a.d.Dapr.RegisterActorReminder(ctx, &dapr.RegisterActorReminderRequest{
+	due := max(s.Current.ExpiresAt.Sub(now), 0).String()
+	err := a.d.Dapr.RegisterActorTimer(ctx, &dapr.RegisterActorTimerRequest{
 		ActorType: banners.ActorType, ActorID: a.ID(), Name: expireName,
-		DueTime: due.String(),
-		// A period makes the scheduler fire again should one run fail;
-		// each successful run replaces the reminder.
-		Period: "5s",
+		DueTime: due, Period: "5s", CallBack: "Expire",
 	})
+	if err != nil {
+		a.d.Log.Warn("register expiry timer; the reminder remains", "banner", a.ID(), "error", err)
+	}
+	a.armed = ""
+	if !retry && a.d.Now().UnixNano() < a.d.schedulerAwayUntil.Load() {
+		return // the scheduler just failed another turn; the timer retries
+	}
+	rctx, cancel := context.WithTimeout(ctx, schedulerTimeout)
+	defer cancel()
+	err = a.d.Dapr.RegisterActorReminder(rctx, &dapr.RegisterActorReminderRequest{
+		ActorType: banners.ActorType, ActorID: a.ID(), Name: expireName,
+		DueTime: due, Period: "5s",
+	})
+	if err != nil {
+		a.d.schedulerAwayUntil.Store(a.d.Now().Add(5 * time.Second).UnixNano())
+		a.d.Log.Warn("register expiry reminder; the timer retries it", "banner", a.ID(), "error", err)
+		return
+	}
+	a.armed = s.Current.ID
 }
 
 // ReminderCall runs when the expiry reminder fires.
@@ -416,24 +450,47 @@ func (a *Actor) ReminderCall(name string, _ []byte, _, _ string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	a.expire(ctx)
+}
+
+// Expire runs when the expiry timer fires (its callback method).
+func (a *Actor) Expire(ctx context.Context) error {
+	a.expire(ctx)
+	return nil
+}
+
+// expire takes down what is due; with nothing left to show, it stops both
+// triggers, and it re-registers a reminder that failed to register. A
+// failed run is repeated by their period.
+func (a *Actor) expire(ctx context.Context) {
 	s, err := a.update(ctx, func(s *state, now time.Time) error {
 		a.advance(s, now)
 		return nil
 	})
 	if err != nil {
-		// The reminder's period fires it again.
 		a.d.Log.Error("expiry: advance banner", "banner", a.ID(), "error", err)
 		return
 	}
-	if s.Current == nil {
-		// Nothing left to expire: stop the periodic reminder.
+	switch {
+	case s.Current == nil:
 		a.unschedule(ctx)
+	case a.armed != s.Current.ID:
+		a.scheduleExpiry(ctx, s, a.d.Now().UTC(), true)
 	}
 }
 
-// unschedule removes the expiry reminder; a missing one is fine.
+// unschedule removes the expiry reminder and timer; missing ones are fine.
 func (a *Actor) unschedule(ctx context.Context) {
-	err := a.d.Dapr.UnregisterActorReminder(ctx, &dapr.UnregisterActorReminderRequest{
+	a.armed = ""
+	err := a.d.Dapr.UnregisterActorTimer(ctx, &dapr.UnregisterActorTimerRequest{
+		ActorType: banners.ActorType, ActorID: a.ID(), Name: expireName,
+	})
+	if err != nil {
+		a.d.Log.Debug("unregister expiry timer", "banner", a.ID(), "error", err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, schedulerTimeout)
+	defer cancel()
+	err = a.d.Dapr.UnregisterActorReminder(rctx, &dapr.UnregisterActorReminderRequest{
 		ActorType: banners.ActorType, ActorID: a.ID(), Name: expireName,
 	})
 	if err != nil {

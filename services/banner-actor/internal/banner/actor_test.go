@@ -66,9 +66,9 @@ func TestATurnThatLosesTheRaceReRunsOnTheStoredState(t *testing.T) {
 	}
 }
 
-// Expiry: the reminder takes the message down at expiresAt, the queued
-// one shows from that moment, and the reminder follows it; with nothing
-// left, the reminder is removed.
+// Expiry: the reminder (or the timer beside it) takes the message down at
+// expiresAt, the queued one shows from that moment, and both triggers
+// follow it; with nothing left, both are removed.
 func TestReminderAdvancesTheQueue(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	sc := daprtest.New()
@@ -85,6 +85,9 @@ func TestReminderAdvancesTheQueue(t *testing.T) {
 	if sc.Reminder(banners.ActorType, "b1", expireName) == nil {
 		t.Fatal("no expiry reminder after the first message showed")
 	}
+	if tm := sc.Timer(banners.ActorType, "b1", expireName); tm == nil || tm.CallBack != "Expire" || tm.DueTime != "1m0s" {
+		t.Fatalf("expiry timer %+v, want one calling Expire in 1m0s", tm)
+	}
 
 	now = now.Add(55 * time.Second) // 5 s after m1's expiresAt
 	a.ReminderCall(expireName, nil, "", "")
@@ -99,10 +102,15 @@ func TestReminderAdvancesTheQueue(t *testing.T) {
 		t.Errorf("reminder %+v, want one due in 55s (m2's expiry)", r)
 	}
 
+	// The timer does the same when it fires first (scheduler away); the
+	// reminder, firing after it, finds nothing due.
 	now = now.Add(time.Minute)
+	if err := a.Expire(ctx); err != nil {
+		t.Fatal(err)
+	}
 	a.ReminderCall(expireName, nil, "", "")
-	if sc.Reminder(banners.ActorType, "b1", expireName) != nil {
-		t.Error("reminder still registered with nothing on show")
+	if sc.Reminder(banners.ActorType, "b1", expireName) != nil || sc.Timer(banners.ActorType, "b1", expireName) != nil {
+		t.Error("reminder or timer still registered with nothing on show")
 	}
 	var changes []string
 	for _, ev := range events(t, sc) {
@@ -130,4 +138,38 @@ func events(t *testing.T, sc *daprtest.Sidecar) []banners.Event {
 		out = append(out, ev)
 	}
 	return out
+}
+
+// With the scheduler away, a message still shows (its timer is armed) and
+// the post does not fail; the timer's next run registers the reminder once
+// the scheduler is back, so expiry is durable again.
+func TestATimerReArmsAReminderThatFailedToRegister(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	sc := daprtest.New()
+	a := newActor(t, sc, &now)
+	ctx := context.Background()
+
+	sc.SchedulerDown = true
+	res, err := a.PostMessage(ctx, banners.Post{ID: "m1", Text: "one"})
+	if err != nil || res.Outcome != banners.OutcomeShown {
+		t.Fatalf("post with the scheduler away: %+v %v", res, err)
+	}
+	if sc.Timer(banners.ActorType, "b1", expireName) == nil {
+		t.Fatal("no expiry timer while the scheduler is away")
+	}
+	if sc.Reminder(banners.ActorType, "b1", expireName) != nil {
+		t.Fatal("a reminder registered although the scheduler was away")
+	}
+
+	sc.SchedulerDown = false
+	now = now.Add(5 * time.Second) // the timer's period, before expiry
+	if err := a.Expire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := sc.Reminder(banners.ActorType, "b1", expireName); r == nil || r.DueTime != "55s" {
+		t.Fatalf("reminder after the timer ran: %+v, want one due in 55s", r)
+	}
+	if v, _ := a.Get(ctx); v.Current == nil || v.Current.ID != "m1" {
+		t.Fatalf("the timer's early run changed what shows: %+v", v.Current)
+	}
 }
