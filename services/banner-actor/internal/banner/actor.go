@@ -408,8 +408,8 @@ const schedulerTimeout = time.Second
 // each replacing its earlier self: a timer in the sidecar's memory and the
 // durable reminder kept by the Dapr scheduler. The reminder survives the
 // sidecar and the app; the timer keeps expiry on time while the scheduler
-// is away, and re-registers the reminder once it is back (expire, retry
-// true). Both repeat every 5 s until a run replaces or removes them;
+// is away, and its next run re-registers a reminder that failed (expire,
+// retry true). Both repeat every 5 s until a run replaces or removes them;
 // whichever fires second finds nothing due. For 5 s after a registration
 // failed, other turns skip it rather than each wait schedulerTimeout.
 func (a *Actor) scheduleExpiry(ctx context.Context, s *state, now time.Time, retry bool) {
