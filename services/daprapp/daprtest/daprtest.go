@@ -107,8 +107,11 @@ func (s *Sidecar) ExecuteStateTransaction(_ context.Context, store string, _ map
 }
 
 func (s *Sidecar) apply(store string, ops []*dapr.StateOperation) error {
-	if f := s.BeforeWrite; f != nil {
-		s.BeforeWrite = nil
+	s.mu.Lock()
+	f := s.BeforeWrite
+	s.BeforeWrite = nil
+	s.mu.Unlock()
+	if f != nil {
 		f()
 	}
 	s.mu.Lock()

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -163,10 +164,14 @@ func (a *Actor) update(ctx context.Context, fn func(s *state, now time.Time) err
 		if err != nil {
 			return nil, fmt.Errorf("save banner %s: %w", a.ID(), err)
 		}
-		a.announce(ctx, s)
+		// What follows the save is independent: in parallel, so the turn,
+		// and the banner's next caller, wait for the slowest, not the sum.
+		var wg sync.WaitGroup
+		wg.Go(func() { a.announce(ctx, s) })
 		if currentID(s) != before {
-			a.scheduleExpiry(ctx, s, now, false)
+			wg.Go(func() { a.scheduleExpiry(ctx, s, now, false) })
 		}
+		wg.Wait()
 		return s, nil
 	}
 }
@@ -198,9 +203,13 @@ func (a *Actor) announce(ctx context.Context, s *state) {
 		a.d.Metrics.Late.Observe(late.Seconds())
 	}
 	last := s.changes[len(s.changes)-1]
-	if err := a.d.Index.SaveView(ctx, last.Banner); err != nil {
-		a.d.Log.Warn("save banner view", "banner", a.ID(), "error", err)
-	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		if err := a.d.Index.SaveView(ctx, last.Banner); err != nil {
+			a.d.Log.Warn("save banner view", "banner", a.ID(), "error", err)
+		}
+	})
 	for _, ev := range s.changes {
 		data, _ := json.Marshal(ev)
 		if err := a.d.Dapr.PublishEvent(ctx, a.d.PubSub, banners.Topic, data, dapr.PublishEventWithContentType("application/json")); err != nil {
