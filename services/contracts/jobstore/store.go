@@ -27,7 +27,7 @@ type Store struct {
 func NewStore(c dapr.Client, store string) *Store { return &Store{dapr: c, store: store} }
 
 // ErrConflict means another writer changed the key first.
-var ErrConflict = errors.New("state changed concurrently")
+var ErrConflict = sidecar.ErrConflict
 
 var firstWrite = &dapr.StateOptions{Concurrency: dapr.StateConcurrencyFirstWrite, Consistency: dapr.StateConsistencyStrong}
 
@@ -188,35 +188,11 @@ func (s *Store) RemoveDeadLetter(ctx context.Context, id string) error {
 }
 
 func (s *Store) getJSON(ctx context.Context, key string, v any) (etag string, found bool, err error) {
-	item, err := s.dapr.GetState(observability.OutgoingContext(ctx), s.store, key, nil)
-	if err != nil {
-		return "", false, fmt.Errorf("get %s: %w", key, err)
-	}
-	if item == nil || len(item.Value) == 0 {
-		return "", false, nil
-	}
-	if err := json.Unmarshal(item.Value, v); err != nil {
-		return "", false, fmt.Errorf("decode %s: %w", key, err)
-	}
-	return item.Etag, true, nil
+	return sidecar.GetJSON(ctx, s.dapr, s.store, key, v)
 }
 
 // put writes with first-write concurrency: an empty etag inserts only if
 // the key is absent, a non-empty one updates only if it still matches.
 func (s *Store) put(ctx context.Context, key string, v any, etag string) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	item := &dapr.SetStateItem{Key: key, Value: raw, Options: firstWrite, Metadata: map[string]string{"contentType": "application/json"}}
-	if etag != "" {
-		item.Etag = &dapr.ETag{Value: etag}
-	}
-	if err := s.dapr.SaveBulkState(observability.OutgoingContext(ctx), s.store, item); err != nil {
-		if sidecar.IsConflict(err) {
-			return ErrConflict
-		}
-		return fmt.Errorf("save %s: %w", key, err)
-	}
-	return nil
+	return sidecar.PutJSON(ctx, s.dapr, s.store, key, v, etag, map[string]string{"contentType": "application/json"})
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/airdisplay/platform/services/contracts/banners"
+	"github.com/airdisplay/platform/services/daprapp/sidecar"
 )
 
 const (
@@ -129,7 +130,7 @@ func (a *Actor) Type() string { return banners.ActorType }
 
 func (a *Actor) load(ctx context.Context) (*state, error) {
 	var s state
-	etag, _, err := getJSON(ctx, a.d.Dapr, a.d.StateStore, stateKey(a.ID()), &s)
+	etag, _, err := sidecar.GetJSON(ctx, a.d.Dapr, a.d.StateStore, stateKey(a.ID()), &s)
 	if err != nil {
 		return nil, fmt.Errorf("load banner %s: %w", a.ID(), err)
 	}
@@ -156,8 +157,8 @@ func (a *Actor) update(ctx context.Context, fn func(s *state, now time.Time) err
 		if len(s.changes) == 0 {
 			return s, nil
 		}
-		err = putJSON(ctx, a.d.Dapr, a.d.StateStore, stateKey(a.ID()), s, s.etag)
-		if errors.Is(err, errConflict) && attempt < turnAttempts {
+		err = sidecar.PutJSON(ctx, a.d.Dapr, a.d.StateStore, stateKey(a.ID()), s, s.etag, nil)
+		if errors.Is(err, sidecar.ErrConflict) && attempt < turnAttempts {
 			a.d.Log.Info("banner changed under this turn; re-running it on fresh state", "banner", a.ID(), "attempt", attempt)
 			continue
 		}

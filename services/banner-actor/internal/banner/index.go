@@ -12,6 +12,7 @@ import (
 	dapr "github.com/dapr/go-sdk/client"
 
 	"github.com/airdisplay/platform/services/contracts/banners"
+	"github.com/airdisplay/platform/services/daprapp/sidecar"
 )
 
 // Index is the registry of banner ids, kept in the state store as
@@ -67,7 +68,7 @@ func (x *Index) Add(ctx context.Context, id string) error {
 			etag = ""
 		}
 		err = x.put(ctx, pageKey(n), p, etag)
-		if errors.Is(err, errConflict) {
+		if errors.Is(err, sidecar.ErrConflict) {
 			continue
 		}
 		if err != nil {
@@ -79,7 +80,7 @@ func (x *Index) Add(ctx context.Context, id string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("banner index: %w", errConflict)
+	return fmt.Errorf("banner index: %w", sidecar.ErrConflict)
 }
 
 // SaveView stores a banner's latest view for listings.
@@ -167,9 +168,9 @@ func parseCursor(c string) (int, int, error) {
 var ErrBadCursor = errors.New("invalid cursor")
 
 func (x *Index) get(ctx context.Context, key string, v any) (string, bool, error) {
-	return getJSON(ctx, x.dapr, x.store, key, v)
+	return sidecar.GetJSON(ctx, x.dapr, x.store, key, v)
 }
 
 func (x *Index) put(ctx context.Context, key string, v any, etag string) error {
-	return putJSON(ctx, x.dapr, x.store, key, v, etag)
+	return sidecar.PutJSON(ctx, x.dapr, x.store, key, v, etag, nil)
 }
