@@ -40,6 +40,15 @@ type Sidecar struct {
 	timers    map[string]*dapr.RegisterActorTimerRequest
 }
 
+// Secrets is a secret store holding one secret, whatever its name: each
+// entry is a key of the API key set (apikey.SecretGetter).
+type Secrets map[string]string
+
+// GetSecret returns the secret.
+func (s Secrets) GetSecret(context.Context, string, string, map[string]string) (map[string]string, error) {
+	return s, nil
+}
+
 // Event is one published message.
 type Event struct {
 	PubSub, Topic string

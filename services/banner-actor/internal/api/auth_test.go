@@ -12,15 +12,10 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/airdisplay/platform/services/daprapp/apikey"
+	"github.com/airdisplay/platform/services/daprapp/daprtest"
 	"github.com/airdisplay/platform/services/daprapp/httpserver"
 	"github.com/airdisplay/platform/services/daprapp/observability"
 )
-
-type secrets map[string]string
-
-func (s secrets) GetSecret(context.Context, string, string, map[string]string) (map[string]string, error) {
-	return s, nil
-}
 
 // Every write route refuses a request without a valid key, and with
 // AUTH_READS every read route too, before the handler runs (here it would
@@ -29,7 +24,7 @@ func TestEveryRouteChecksTheAPIKey(t *testing.T) {
 	for _, authReads := range []bool{false, true} {
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
 		m := observability.NewMetrics()
-		keys := apikey.NewKeys(secrets{"ci": "ci-key"}, "store", "api-keys", log, m.Registry)
+		keys := apikey.NewKeys(daprtest.Secrets{"ci": "ci-key"}, "store", "api-keys", log, m.Registry)
 		if err := keys.Load(context.Background()); err != nil {
 			t.Fatal(err)
 		}

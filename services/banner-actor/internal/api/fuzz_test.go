@@ -81,7 +81,7 @@ func fuzzServer(f *testing.F, log *slog.Logger) (http.Handler, []Route) {
 		Index: index, Log: log, Now: time.Now, Metrics: banner.NewMetrics(m.Registry),
 	}
 	sc.Actor = hostActors(deps)
-	keys := apikey.NewKeys(secrets{"fuzz": "fuzz-key"}, "store", "api-keys", log, m.Registry)
+	keys := apikey.NewKeys(daprtest.Secrets{"fuzz": "fuzz-key"}, "store", "api-keys", log, m.Registry)
 	if err := keys.Load(context.Background()); err != nil {
 		f.Fatal(err)
 	}

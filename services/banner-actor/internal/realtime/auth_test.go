@@ -14,13 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/airdisplay/platform/services/daprapp/apikey"
+	"github.com/airdisplay/platform/services/daprapp/daprtest"
 )
-
-type secrets map[string]string
-
-func (s secrets) GetSecret(context.Context, string, string, map[string]string) (map[string]string, error) {
-	return s, nil
-}
 
 // With AUTH_READS a browser's WebSocket authenticates with a "bearer.<key>"
 // subprotocol: the server selects airdisplay.v1 (never echoing the key);
@@ -29,7 +24,7 @@ func (s secrets) GetSecret(context.Context, string, string, map[string]string) (
 // subprotocols (the UI with a key) is accepted too.
 func TestWebSocketAcceptsTheKeyAsASubprotocol(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	keys := apikey.NewKeys(secrets{"ui": "ui-key"}, "store", "api-keys", log, nil)
+	keys := apikey.NewKeys(daprtest.Secrets{"ui": "ui-key"}, "store", "api-keys", log, nil)
 	if err := keys.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -11,16 +11,11 @@ import (
 
 	contract "github.com/airdisplay/platform/services/contracts/jobs"
 	"github.com/airdisplay/platform/services/daprapp/apikey"
+	"github.com/airdisplay/platform/services/daprapp/daprtest"
 	"github.com/airdisplay/platform/services/daprapp/httpserver"
 	"github.com/airdisplay/platform/services/daprapp/observability"
 	"github.com/airdisplay/platform/services/producer/internal/jobs"
 )
-
-type secrets map[string]string
-
-func (s secrets) GetSecret(context.Context, string, string, map[string]string) (map[string]string, error) {
-	return s, nil
-}
 
 // server wires the API as service.New does; sub may be nil when no
 // request reaches it.
@@ -28,7 +23,7 @@ func server(t testing.TB, sub *jobs.Submitter, authReads bool) http.Handler {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	m := observability.NewMetrics()
-	keys := apikey.NewKeys(secrets{"ci": "ci-key"}, "store", "api-keys", log, m.Registry)
+	keys := apikey.NewKeys(daprtest.Secrets{"ci": "ci-key"}, "store", "api-keys", log, m.Registry)
 	if err := keys.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
