@@ -152,46 +152,37 @@ func (in *Instance) Start(ctx context.Context) error {
 // RestartApp starts the app again beside its running sidecar, as a kubelet
 // restarts a crashed container while the daprd container keeps running.
 func (in *Instance) RestartApp(ctx context.Context) error {
-	in.mu.Lock()
-	old := in.app
-	in.app = nil // no longer wanted: KeepAlive must not restart it too
-	in.mu.Unlock()
-	if old != nil && old.Running() {
-		old.Stop(AppStopGrace)
-	}
-	spec := in.appSpec()
-	app, err := supervisor.Start(spec)
-	if err != nil {
-		return err
-	}
-	in.mu.Lock()
-	in.app = app
-	in.mu.Unlock()
-	in.keep(app, spec, func() **supervisor.Process { return &in.app })
-	return waitHTTP(ctx, app, in.URL()+"/healthz", 5*time.Minute)
+	slot := func() **supervisor.Process { return &in.app }
+	return in.restart(ctx, slot, in.appSpec(), AppStopGrace, in.URL()+"/healthz", 5*time.Minute)
 }
 
 // RestartSidecar starts daprd again beside the running app, as a kubelet
 // restarts a crashed daprd container while the app container keeps
 // running; it waits until the new sidecar reports healthy.
 func (in *Instance) RestartSidecar(ctx context.Context) error {
+	slot := func() **supervisor.Process { return &in.daprd }
+	return in.restart(ctx, slot, in.daprdSpec(), 15*time.Second, in.DaprURL()+"/v1.0/healthz", 2*time.Minute)
+}
+
+// restart stops the process in *slot() (if still running), starts spec in
+// its place and waits until health answers.
+func (in *Instance) restart(ctx context.Context, slot func() **supervisor.Process, spec supervisor.Spec, grace time.Duration, health string, wait time.Duration) error {
 	in.mu.Lock()
-	old := in.daprd
-	in.daprd = nil // no longer wanted: KeepAlive must not restart it too
+	old := *slot()
+	*slot() = nil // no longer wanted: KeepAlive must not restart it too
 	in.mu.Unlock()
 	if old != nil && old.Running() {
-		old.Stop(15 * time.Second)
+		old.Stop(grace)
 	}
-	spec := in.daprdSpec()
-	daprd, err := supervisor.Start(spec)
+	p, err := supervisor.Start(spec)
 	if err != nil {
 		return err
 	}
 	in.mu.Lock()
-	in.daprd = daprd
+	*slot() = p
 	in.mu.Unlock()
-	in.keep(daprd, spec, func() **supervisor.Process { return &in.daprd })
-	return waitHTTP(ctx, daprd, in.DaprURL()+"/v1.0/healthz", 2*time.Minute)
+	in.keep(p, spec, slot)
+	return waitHTTP(ctx, p, health, wait)
 }
 
 // Stop sends SIGTERM to the app, waits for it to drain, then stops the sidecar.
