@@ -48,7 +48,7 @@ func TestScenarioOnKind(t *testing.T) {
 		if err := d.Destroy(ctx); err != nil {
 			t.Error(err)
 		}
-		if err := d.DeleteKindCluster(); err != nil {
+		if err := d.DeleteKindCluster(ctx); err != nil {
 			t.Error(err)
 		}
 	})

@@ -3,67 +3,42 @@ package deploy
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"slices"
-	"time"
 
-	"sigs.k8s.io/kind/pkg/cluster"
-	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
+	"github.com/airdisplay/platform/infra/deploy/kindcluster"
 )
 
-// EnsureKindCluster creates the kind cluster unless it exists, and writes
-// its kubeconfig under .local/; it returns the kubeconfig's path.
+// EnsureKindCluster creates the kind cluster unless it exists (on the
+// offline node image by default; KIND_NODE_IMAGE picks an upstream one) and
+// writes its kubeconfig under .local/; it returns the kubeconfig's path.
 func (d *Deployer) EnsureKindCluster(ctx context.Context) (string, error) {
-	provider := cluster.NewProvider(cluster.ProviderWithDocker())
-	names, err := provider.List()
+	c, err := kindcluster.Ensure(ctx, kindcluster.Options{Name: d.cfg.KindCluster, RepoRoot: d.cfg.RepoRoot, Log: d.cfg.Stdout})
 	if err != nil {
-		return "", fmt.Errorf("list kind clusters: %w", err)
-	}
-	if !slices.Contains(names, d.cfg.KindCluster) {
-		fmt.Fprintf(d.cfg.Stdout, "creating kind cluster %s…\n", d.cfg.KindCluster)
-		if err := provider.Create(d.cfg.KindCluster, cluster.CreateWithWaitForReady(5*time.Minute)); err != nil {
-			return "", fmt.Errorf("create kind cluster %s: %w", d.cfg.KindCluster, err)
-		}
-	}
-	path := filepath.Join(d.cfg.RepoRoot, ".local", "kind-"+d.cfg.KindCluster+".kubeconfig")
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}
-	if err := provider.ExportKubeConfig(d.cfg.KindCluster, path, false); err != nil {
-		return "", fmt.Errorf("kubeconfig of %s: %w", d.cfg.KindCluster, err)
-	}
-	return path, nil
+	d.kind = c
+	return c.Kubeconfig, nil
 }
 
 // DeleteKindCluster removes the kind cluster.
-func (d *Deployer) DeleteKindCluster() error {
-	provider := cluster.NewProvider(cluster.ProviderWithDocker())
-	return provider.Delete(d.cfg.KindCluster, "")
+func (d *Deployer) DeleteKindCluster(ctx context.Context) error {
+	return kindcluster.DeleteByName(ctx, d.cfg.RepoRoot, d.cfg.KindCluster)
 }
 
 // LoadImagesIntoKind imports every image tarball into every node.
-func (d *Deployer) LoadImagesIntoKind(_ context.Context) error {
-	provider := cluster.NewProvider(cluster.ProviderWithDocker())
-	nodes, err := provider.ListInternalNodes(d.cfg.KindCluster)
-	if err != nil {
-		return fmt.Errorf("nodes of %s: %w", d.cfg.KindCluster, err)
+func (d *Deployer) LoadImagesIntoKind(ctx context.Context) error {
+	if d.kind == nil {
+		if _, err := d.EnsureKindCluster(ctx); err != nil {
+			return err
+		}
 	}
 	archives, err := d.imageArchives()
 	if err != nil {
 		return err
 	}
 	for _, a := range archives {
-		for _, n := range nodes {
-			f, err := os.Open(a)
-			if err != nil {
-				return err
-			}
-			err = nodeutils.LoadImageArchive(n, f)
-			f.Close()
-			if err != nil {
-				return fmt.Errorf("load %s into %s: %w", a, n.String(), err)
-			}
+		if err := d.kind.LoadImageArchive(a); err != nil {
+			return err
 		}
 		fmt.Fprintf(d.cfg.Stdout, "loaded %s into kind\n", filepath.Base(a))
 	}

@@ -1,14 +1,34 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the local stack and its tests need, when
 # missing: redis-server, rabbitmq-server (which brings Erlang and epmd) and
-# chromium (the browser tests drive it headless).
+# chromium (the browser tests drive it headless). With the argument `kind`,
+# what the offline kind cluster needs instead: Docker's engine (docker.io
+# with containerd and runc), mmdebstrap for the node's root filesystem,
+# containernetworking-plugins, iptables, and gcc with libc6-dev for pause.
 # Exits non-zero naming the package it could not install.
 set -euo pipefail
+set_name=${1:-local}
 
-need=()
-command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# missing prints the packages whose command or file is not here.
+missing() {
+  if [ "$set_name" = kind ]; then
+    command -v dockerd >/dev/null 2>&1 || echo docker.io
+    command -v containerd >/dev/null 2>&1 || echo containerd
+    command -v runc >/dev/null 2>&1 || echo runc
+    command -v mmdebstrap >/dev/null 2>&1 || echo mmdebstrap
+    [ -x /usr/lib/cni/bridge ] || echo containernetworking-plugins
+    command -v iptables >/dev/null 2>&1 || echo iptables
+    command -v gcc >/dev/null 2>&1 || echo gcc
+    [ -f "/usr/lib/$(uname -m)-linux-gnu/libc.a" ] || echo libc6-dev
+  else
+    command -v redis-server >/dev/null 2>&1 || echo redis-server
+    [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || echo rabbitmq-server
+    command -v chromium >/dev/null 2>&1 || echo chromium
+  fi
+  return 0
+}
+
+mapfile -t need < <(missing)
 [ "${#need[@]}" -eq 0 ] && exit 0
 
 echo "install-deps: installing ${need[*]}"
@@ -26,11 +46,13 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq || { echo "install-deps: apt-get update failed" >&2; exit 1; }
 # RUNLEVEL=1 asks invoke-rc.d not to start system-wide services: the stack
-# runs private instances on its own ports.
+# runs private instances (and, for kind, its own dockerd) itself.
 if ! $sudo env RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; then
   echo "install-deps: apt-get install ${need[*]} failed" >&2
   exit 1
 fi
-command -v redis-server >/dev/null 2>&1 || { echo "install-deps: redis-server still missing after install" >&2; exit 1; }
-[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || { echo "install-deps: rabbitmq-server still missing after install" >&2; exit 1; }
-command -v chromium >/dev/null 2>&1 || { echo "install-deps: chromium still missing after install" >&2; exit 1; }
+mapfile -t still < <(missing)
+if [ "${#still[@]}" -gt 0 ]; then
+  echo "install-deps: still missing after install: ${still[*]}" >&2
+  exit 1
+fi

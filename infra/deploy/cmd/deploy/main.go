@@ -81,7 +81,7 @@ func main() {
 			fail(err)
 		}
 		if *env == "kind" {
-			if err := d.DeleteKindCluster(); err != nil {
+			if err := d.DeleteKindCluster(ctx); err != nil {
 				fail(err)
 			}
 		}

@@ -1,0 +1,167 @@
+// Package kindcluster makes a kind cluster from the offline node image (or
+// an upstream kindest/node) on the Docker engine package engine finds or
+// starts. The deployer (`make deploy ENV=kind`) and the kind tests use it.
+package kindcluster
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"sigs.k8s.io/kind/pkg/cluster"
+	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
+
+	"github.com/airdisplay/platform/infra/deploy/engine"
+	"github.com/airdisplay/platform/infra/deploy/kindnode"
+)
+
+// LocalImage asks for the node image built here (package kindnode).
+const LocalImage = "local"
+
+// Options say which cluster to make and how.
+type Options struct {
+	Name     string
+	RepoRoot string
+	// NodeImage is LocalImage (build and import the offline image) or an
+	// image reference such as kindest/node:v1.34.0 for a machine that can
+	// pull. Default: KIND_NODE_IMAGE, else LocalImage.
+	NodeImage string
+	// DockerMode chooses the engine; default: KIND_DOCKER, else auto.
+	DockerMode engine.Mode
+	// CacheDir is the node image cache; default kindnode.DefaultCacheDir().
+	CacheDir string
+	// Config is a kind v1alpha4 Cluster config (YAML); empty for one node.
+	Config []byte
+	Log    io.Writer
+}
+
+// Cluster is a running kind cluster.
+type Cluster struct {
+	Name       string
+	Kubeconfig string // path of its kubeconfig
+	NodeImage  string
+	Engine     *engine.Engine
+
+	provider *cluster.Provider
+}
+
+// Ensure returns the named cluster, creating it when it does not exist.
+func Ensure(ctx context.Context, o Options) (*Cluster, error) {
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.NodeImage == "" {
+		o.NodeImage = os.Getenv("KIND_NODE_IMAGE")
+	}
+	if o.NodeImage == "" {
+		o.NodeImage = LocalImage
+	}
+	if o.DockerMode == "" {
+		o.DockerMode = engine.Mode(os.Getenv("KIND_DOCKER"))
+	}
+	if o.CacheDir == "" {
+		o.CacheDir = kindnode.DefaultCacheDir()
+	}
+	start := time.Now()
+	eng, err := engine.Ensure(ctx, engine.Options{
+		Mode: o.DockerMode, StateDir: filepath.Join(o.RepoRoot, ".local", "docker"), RepoRoot: o.RepoRoot, Log: o.Log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// kind drives the engine through the docker CLI, which reads DOCKER_HOST.
+	if err := os.Setenv("DOCKER_HOST", eng.Host); err != nil {
+		return nil, err
+	}
+	c := &Cluster{Name: o.Name, NodeImage: o.NodeImage, Engine: eng, provider: cluster.NewProvider(cluster.ProviderWithDocker())}
+	if o.NodeImage == LocalImage {
+		img, err := kindnode.Build(ctx, kindnode.Options{RepoRoot: o.RepoRoot, CacheDir: o.CacheDir, Log: o.Log})
+		if err != nil {
+			return nil, err
+		}
+		if err := kindnode.Import(ctx, img, eng.Env(), o.Log); err != nil {
+			return nil, err
+		}
+		c.NodeImage = img.Ref
+	}
+	names, err := c.provider.List()
+	if err != nil {
+		return nil, fmt.Errorf("list kind clusters: %w", err)
+	}
+	if !slices.Contains(names, o.Name) {
+		fmt.Fprintf(o.Log, "kind: creating cluster %s from %s …\n", o.Name, c.NodeImage)
+		t := time.Now()
+		opts := []cluster.CreateOption{
+			cluster.CreateWithNodeImage(c.NodeImage),
+			cluster.CreateWithWaitForReady(5 * time.Minute),
+			cluster.CreateWithDisplayUsage(false),
+			cluster.CreateWithDisplaySalutation(false),
+		}
+		if len(o.Config) > 0 {
+			opts = append(opts, cluster.CreateWithRawConfig(o.Config))
+		}
+		if err := c.provider.Create(o.Name, opts...); err != nil {
+			return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
+		}
+		fmt.Fprintf(o.Log, "kind: cluster %s is up in %s\n", o.Name, time.Since(t).Round(100*time.Millisecond))
+	}
+	c.Kubeconfig = filepath.Join(o.RepoRoot, ".local", "kind-"+o.Name+".kubeconfig")
+	if err := os.MkdirAll(filepath.Dir(c.Kubeconfig), 0o755); err != nil {
+		return nil, err
+	}
+	if err := c.provider.ExportKubeConfig(o.Name, c.Kubeconfig, false); err != nil {
+		return nil, fmt.Errorf("kubeconfig of %s: %w", o.Name, err)
+	}
+	fmt.Fprintf(o.Log, "kind: cluster %s ready (kubeconfig %s) after %s\n", o.Name, c.Kubeconfig, time.Since(start).Round(100*time.Millisecond))
+	return c, nil
+}
+
+// LoadImageArchive imports an image tarball (docker-archive or OCI) into
+// every node's containerd.
+func (c *Cluster) LoadImageArchive(path string) error {
+	nodes, err := c.provider.ListInternalNodes(c.Name)
+	if err != nil {
+		return fmt.Errorf("nodes of %s: %w", c.Name, err)
+	}
+	for _, n := range nodes {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		err = nodeutils.LoadImageArchive(n, f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("load %s into %s: %w", path, n.String(), err)
+		}
+	}
+	return nil
+}
+
+// Delete removes the cluster (its kubeconfig too). The engine keeps
+// running: StopEngine stops it when this process started it.
+func (c *Cluster) Delete() error {
+	if err := c.provider.Delete(c.Name, ""); err != nil {
+		return fmt.Errorf("delete kind cluster %s: %w", c.Name, err)
+	}
+	_ = os.Remove(c.Kubeconfig)
+	return nil
+}
+
+// DeleteByName removes a cluster by name on whichever engine DOCKER_HOST
+// (or the project's own dockerd, when it runs) points at.
+func DeleteByName(ctx context.Context, repoRoot, name string) error {
+	eng, err := engine.Ensure(ctx, engine.Options{
+		Mode: engine.Mode(os.Getenv("KIND_DOCKER")), StateDir: filepath.Join(repoRoot, ".local", "docker"), RepoRoot: repoRoot,
+	})
+	if err != nil {
+		return err
+	}
+	if err := os.Setenv("DOCKER_HOST", eng.Host); err != nil {
+		return err
+	}
+	return cluster.NewProvider(cluster.ProviderWithDocker()).Delete(name, "")
+}
