@@ -37,10 +37,12 @@ if [ -z "$mode" ]; then
 fi
 
 command -v terraform >/dev/null || { echo "test-terraform: terraform not found: install Terraform >= 1.9"; exit 1; }
-command -v jq >/dev/null || { echo "test-terraform: jq not found (apt-get install jq)"; exit 1; }
 
 start=$(date +%s)
 mkdir -p "$cache"
+# The stand-in and tfreport (which prints Terraform's JSON diagnostics).
+(cd "$root/infra/terraform/standin" && GOWORK=off go build -o "$cache/bin/" ./cmd/terraform-provider-standin ./cmd/tfreport)
+report="$cache/bin/tfreport"
 unset TF_PLUGIN_CACHE_DIR TF_WORKSPACE
 export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 
@@ -48,7 +50,6 @@ case "$mode" in
 standin)
   [ -f "$schemas" ] || { echo "test-terraform: TF_PROVIDERS=standin needs $schemas"; exit 1; }
   echo "test-terraform: providers from the schema-only stand-in ($schemas)"
-  (cd "$root/infra/terraform/standin" && GOWORK=off go build -o "$cache/bin/terraform-provider-standin" ./cmd/terraform-provider-standin)
   args=()
   for v in "${standin_versions[@]}"; do args+=(-version "$v"); done
   "$cache/bin/terraform-provider-standin" install -schemas "$schemas" -mirror "$cache/mirror" \
@@ -83,14 +84,6 @@ failed=()
 rel() { echo "${1#"$work"/}"; }
 data_dir() { echo "$cache/data/$(rel "$1" | tr '/' '_')"; }
 
-# Prints every diagnostic of `terraform validate -json` as
-# FILE:LINE: SEVERITY: SUMMARY: DETAIL, FILE relative to the work tree.
-diagnostics() {
-  jq -r --arg dir "$1" '.diagnostics[] |
-    (if .range then "\($dir)/\(.range.filename):\(.range.start.line)" else $dir end)
-    + ": \(.severity): \(.summary)" + (if (.detail // "") != "" then ": \(.detail | gsub("\n"; " "))" else "" end)'
-}
-
 for d in "${dirs[@]}"; do
   r=$(rel "$d")
   export TF_DATA_DIR
@@ -99,11 +92,9 @@ for d in "${dirs[@]}"; do
     echo "FAIL init     $r"; echo "$out" | sed 's/^/    /'; failed+=("init $r"); continue
   fi
   json=$(terraform -chdir="$d" validate -json -no-color 2>&1) || true
-  if ! echo "$json" | jq -e . >/dev/null 2>&1; then
-    echo "FAIL validate $r"; echo "$json" | sed 's/^/    /'; failed+=("validate $r"); continue
-  fi
-  if [ "$(echo "$json" | jq '.error_count + .warning_count')" != 0 ]; then
-    echo "FAIL validate $r"; echo "$json" | diagnostics "$r" | sed 's/^/    /'; failed+=("validate $r"); continue
+  # Every diagnostic, warnings included, as FILE:LINE: SEVERITY: SUMMARY: DETAIL.
+  if ! diags=$(echo "$json" | "$report" validate "$r" 2>&1); then
+    echo "FAIL validate $r"; echo "${diags:-$json}" | sed 's/^/    /'; failed+=("validate $r"); continue
   fi
   echo "ok   validate $r"
 done
@@ -115,15 +106,17 @@ for d in "$work"/infra/modules/* "$work"/infra/envs/*; do
   TF_DATA_DIR=$(data_dir "$d")
   # -json -verbose: the runs' plans and states, from which the deployer's
   # contract test (infra/deploy) reads the environments' outputs.
-  log="$cache/outputs/$(basename "$d").jsonl"
-  [[ "$r" == infra/envs/* ]] || log="$cache/data/$(rel "$d" | tr '/' '_').test.jsonl"
-  if terraform -chdir="$d" test -json -verbose -no-color >"$log" 2>&1; then
-    echo "ok   test     $r ($(jq -r 'select(.type == "test_summary") | .test_summary | "\(.passed) passed, \(.failed) failed, \(.errored) errored, \(.skipped) skipped"' "$log" 2>/dev/null))"
+  verbose=()
+  log="$cache/data/$(rel "$d" | tr '/' '_').test.jsonl"
+  if [[ "$r" == infra/envs/* ]]; then
+    verbose=(-verbose)
+    log="$cache/outputs/$(basename "$d").jsonl"
+  fi
+  if terraform -chdir="$d" test -json "${verbose[@]}" -no-color >"$log" 2>&1; then
+    echo "ok   test     $r ($("$report" test "$r" <"$log" | head -1))"
   else
     echo "FAIL test     $r"
-    jq -r 'select(.["@level"] == "error" or (.type == "test_run" and .test_run.status != "pass" and .test_run.progress == "complete")) |
-      if .diagnostic then "\(.diagnostic.range.filename // "-"):\(.diagnostic.range.start.line // "-"): \(.diagnostic.summary): \(.diagnostic.detail // "" | gsub("\n"; " "))"
-      else "run \(.test_run.run // "?") in \(.test_run.path // "?"): \(.test_run.status)" end' "$log" 2>/dev/null | sed "s|^|    $r/|" || cat "$log"
+    "$report" test "$r" <"$log" | sed 's/^/    /' || true
     failed+=("test $r")
   fi
 done
