@@ -62,7 +62,7 @@ run: deps dapr $(BIN)/devstack ## Start the whole platform locally (Ctrl-C stops
 	$(BIN)/devstack -f dapr.yaml -state-dir .local -replicas consumer=$(CONSUMER_REPLICAS)
 
 .PHONY: test
-test: vulncheck deps dapr helm test-config ## vulncheck, unit, integration (real daprd, Redis, RabbitMQ, Chromium), image, chart, Terraform and e2e-local tests
+test: vulncheck deps dapr helm test-config test-terraform ## vulncheck, unit, integration (real daprd, Redis, RabbitMQ, Chromium), image, chart, Terraform and e2e-local tests
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	@for m in $(TOOL_MODULES); do (cd $$m && GOWORK=off go test -count=1 -timeout $(TEST_TIMEOUT) ./...); done
 
@@ -71,6 +71,15 @@ test-config: ## terraform fmt -check over infra/ and actionlint over .github/wor
 	@command -v terraform >/dev/null || { echo "terraform not found: install Terraform >= 1.9"; exit 1; }
 	terraform fmt -recursive -check infra/
 	go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+# Offline with the schema-only stand-in when ../shared/terraform-schemas is
+# there; TF_PROVIDERS=registry uses the real providers (infra/terraform/test.sh).
+.PHONY: test-terraform
+test-terraform: ## terraform init+validate of every module, example and env, terraform test of each, the outputs contract
+	cd infra/terraform/standin && GOWORK=off go test -count=1 ./...
+	infra/terraform/test.sh
+	cd infra/deploy && GOWORK=off TF_TEST_OUTPUTS_DIR=$${XDG_CACHE_HOME:-$$HOME/.cache}/airdisplay/terraform/outputs \
+		go test -count=1 -run 'TestEnvironmentOutputsFromTerraformTest' ./deploy
 
 .PHONY: bench
 bench: bench-jobs bench-banners ## Both benchmarks; figures printed beside same-run baselines, never asserted

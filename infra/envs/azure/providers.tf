@@ -26,12 +26,13 @@ provider "kubernetes" {
   }
 }
 
+# helm 3.x: the cluster connection and its exec plugin are attributes.
 provider "helm" {
-  kubernetes {
+  kubernetes = {
     host                   = module.aks.host
     cluster_ca_certificate = base64decode(module.aks.cluster_ca_certificate)
 
-    exec {
+    exec = {
       api_version = "client.authentication.k8s.io/v1beta1"
       command     = "kubelogin"
       args        = local.kubelogin_args

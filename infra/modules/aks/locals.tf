@@ -11,4 +11,7 @@ locals {
 
   # Names used while a node pool is rotated (vm_size and similar changes).
   system_node_pool_temporary_name = "tmpsystem"
+
+  # Node provisioning: the declared pools and the cluster autoscaler.
+  node_provisioning_mode = "Manual"
 }

@@ -46,6 +46,13 @@ resource "azurerm_kubernetes_cluster" "this" {
     type = "SystemAssigned"
   }
 
+  # Required since azurerm 5.0. Manual: node pools are the ones declared
+  # here, scaled by the cluster autoscaler; node auto-provisioning (Auto,
+  # Karpenter) cannot be combined with an autoscaling pool.
+  node_provisioning_profile {
+    mode = local.node_provisioning_mode
+  }
+
   network_profile {
     network_plugin      = "azure"
     network_plugin_mode = "overlay"

@@ -36,19 +36,22 @@ output "node_resource_group" {
   value       = azurerm_kubernetes_cluster.this.node_resource_group
 }
 
+# kubelet_identity is a block Azure fills in: unknown in a real plan, absent
+# under a mock provider (which cannot add blocks), so it is read with one()
+# rather than indexed.
 output "kubelet_identity_object_id" {
   description = "Object (principal) ID of the kubelet managed identity, e.g. for AcrPull."
-  value       = azurerm_kubernetes_cluster.this.kubelet_identity[0].object_id
+  value       = one(azurerm_kubernetes_cluster.this.kubelet_identity[*].object_id)
 }
 
 output "kubelet_identity_client_id" {
   description = "Client ID of the kubelet managed identity."
-  value       = azurerm_kubernetes_cluster.this.kubelet_identity[0].client_id
+  value       = one(azurerm_kubernetes_cluster.this.kubelet_identity[*].client_id)
 }
 
 output "identity_principal_id" {
   description = "Principal ID of the cluster's system-assigned identity."
-  value       = azurerm_kubernetes_cluster.this.identity[0].principal_id
+  value       = one(azurerm_kubernetes_cluster.this.identity[*].principal_id)
 }
 
 output "user_node_pool_id" {

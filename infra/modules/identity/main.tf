@@ -12,12 +12,11 @@ resource "azurerm_user_assigned_identity" "this" {
 resource "azurerm_federated_identity_credential" "this" {
   for_each = var.service_accounts
 
-  name                = "${each.key}-${each.value.namespace}"
-  resource_group_name = var.resource_group_name
-  parent_id           = azurerm_user_assigned_identity.this[each.key].id
-  audience            = [local.token_audience]
-  issuer              = var.oidc_issuer_url
-  subject             = "system:serviceaccount:${each.value.namespace}:${each.value.name}"
+  name                      = "${each.key}-${each.value.namespace}"
+  user_assigned_identity_id = azurerm_user_assigned_identity.this[each.key].id
+  audience                  = [local.token_audience]
+  issuer                    = var.oidc_issuer_url
+  subject                   = "system:serviceaccount:${each.value.namespace}:${each.value.name}"
 }
 
 resource "azurerm_role_assignment" "this" {

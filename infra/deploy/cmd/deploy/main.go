@@ -58,6 +58,11 @@ func main() {
 		}
 		fmt.Printf("deployed AirDisplay to %s (cluster %s, namespace %s)\n", o.Flavor, o.ClusterName, o.Namespace)
 	case "plan":
+		if *env == "azure" {
+			if err := deploy.CheckAzureCredentials(ctx); err != nil {
+				fail(err)
+			}
+		}
 		if err := d.Init(ctx); err != nil {
 			fail(err)
 		}

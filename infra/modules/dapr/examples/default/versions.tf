@@ -4,13 +4,14 @@ terraform {
   required_providers {
     helm = {
       source  = "hashicorp/helm"
-      version = "~> 2.17"
+      version = "~> 3.1"
     }
   }
 }
 
+# helm 3.x: the cluster connection is an attribute (kubernetes = {...}).
 provider "helm" {
-  kubernetes {
+  kubernetes = {
     config_path    = pathexpand(var.kubeconfig_path)
     config_context = var.kube_context
   }
