@@ -83,7 +83,7 @@ func TestKindCluster(t *testing.T) {
 
 	step("node Ready and kube-system Running", func() {
 		k8s.WaitUntilAllNodesReady(t, opts, 60, 2*time.Second)
-		retry.DoWithRetry(t, "every kube-system pod Running and ready", 90, 2*time.Second, func() (string, error) {
+		_, err := retry.DoWithRetryE(t, "every kube-system pod Running and ready", 90, 2*time.Second, func() (string, error) {
 			pods, err := client.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{})
 			if err != nil {
 				return "", err
@@ -101,6 +101,10 @@ func TestKindCluster(t *testing.T) {
 			}
 			return fmt.Sprintf("%d pods", len(pods.Items)), nil
 		})
+		if err != nil {
+			logUnreadyPods(ctx, t, client, "kube-system")
+			t.Fatal(err)
+		}
 	})
 
 	const image = "kind.local/airdisplay/kindprobe:test"
@@ -291,4 +295,28 @@ func tarOf(t *testing.T, bin, name string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// logUnreadyPods logs the last lines of every container of each pod that
+// is not ready: what explains a cluster that came up broken.
+func logUnreadyPods(ctx context.Context, t *testing.T, client *kubernetes.Clientset, ns string) {
+	t.Helper()
+	pods, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Logf("list pods: %v", err)
+		return
+	}
+	lines := int64(20)
+	for _, p := range pods.Items {
+		if p.Status.Phase == corev1.PodRunning && podReady(p) {
+			continue
+		}
+		for _, c := range p.Spec.Containers {
+			raw, err := client.CoreV1().Pods(ns).GetLogs(p.Name, &corev1.PodLogOptions{Container: c.Name, TailLines: &lines}).DoRaw(ctx)
+			if err != nil {
+				raw = []byte(err.Error())
+			}
+			t.Logf("--- %s/%s (%s):\n%s", p.Name, c.Name, p.Status.Phase, raw)
+		}
+	}
 }

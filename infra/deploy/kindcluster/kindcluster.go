@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
+	kindexec "sigs.k8s.io/kind/pkg/exec"
 
 	"github.com/airdisplay/platform/infra/deploy/engine"
 	"github.com/airdisplay/platform/infra/deploy/kindnode"
@@ -97,6 +100,8 @@ func Ensure(ctx context.Context, o Options) (*Cluster, error) {
 		t := time.Now()
 		opts := []cluster.CreateOption{
 			cluster.CreateWithNodeImage(c.NodeImage),
+			// Kept on failure long enough to read its logs, then deleted.
+			cluster.CreateWithRetain(true),
 			cluster.CreateWithWaitForReady(5 * time.Minute),
 			cluster.CreateWithDisplayUsage(false),
 			cluster.CreateWithDisplaySalutation(false),
@@ -105,7 +110,11 @@ func Ensure(ctx context.Context, o Options) (*Cluster, error) {
 			opts = append(opts, cluster.CreateWithRawConfig(o.Config))
 		}
 		if err := c.provider.Create(o.Name, opts...); err != nil {
-			return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
+			diag := c.diagnose(ctx, err)
+			if derr := c.provider.Delete(o.Name, ""); derr != nil {
+				diag += "\n(delete after the failure: " + derr.Error() + ")"
+			}
+			return nil, fmt.Errorf("create kind cluster %s: %w\n%s", o.Name, err, diag)
 		}
 		fmt.Fprintf(o.Log, "kind: cluster %s is up in %s\n", o.Name, time.Since(t).Round(100*time.Millisecond))
 	}
@@ -118,6 +127,35 @@ func Ensure(ctx context.Context, o Options) (*Cluster, error) {
 	}
 	fmt.Fprintf(o.Log, "kind: cluster %s ready (kubeconfig %s) after %s\n", o.Name, c.Kubeconfig, time.Since(start).Round(100*time.Millisecond))
 	return c, nil
+}
+
+// diagnose returns what explains a failed creation: the failed command's
+// output and the node's systemd journal for containerd, the image preload
+// and the kubelet.
+func (c *Cluster) diagnose(ctx context.Context, err error) string {
+	var b strings.Builder
+	if re := kindexec.RunErrorForError(err); re != nil {
+		fmt.Fprintf(&b, "--- output of %s:\n%s\n", re.Command, tail(string(re.Output), 30))
+	}
+	nodes, lerr := c.provider.ListNodes(c.Name)
+	if lerr != nil {
+		return b.String()
+	}
+	for _, n := range nodes {
+		cmd := exec.CommandContext(ctx, "docker", "exec", n.String(), "journalctl", "--no-pager", "-o", "cat",
+			"-u", "containerd", "-u", "airdisplay-preload-images", "-u", "kubelet")
+		out, _ := cmd.CombinedOutput()
+		fmt.Fprintf(&b, "--- journal of %s (containerd, image preload, kubelet):\n%s\n", n.String(), tail(string(out), 40))
+	}
+	return b.String()
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append([]string{fmt.Sprintf("… %d lines before", len(lines)-n)}, lines[len(lines)-n:]...)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // LoadImageArchive imports an image tarball (docker-archive or OCI) into

@@ -72,7 +72,7 @@ func (b *builder) images(ctx context.Context, p Pins, k8sDir, etcd, coredns, pau
 		}
 		parts = append(parts, ref, k, fmt.Sprint(s.iptables))
 	}
-	dir := filepath.Join(b.o.CacheDir, "images-"+p.Kubernetes+"-"+key(append([]string{recipe, rootfs}, parts...)...))
+	dir := filepath.Join(b.o.CacheDir, "images-"+p.Kubernetes+"-"+key(append([]string{imagesRecipe, rootfs}, parts...)...))
 	archives := map[string]string{}
 	for _, ref := range refs {
 		archives[ref] = filepath.Join(dir, archiveName(ref))
@@ -188,8 +188,8 @@ func writeEntry(tw *tar.Writer, f tarFile) error {
 
 // packageFiles returns the files of the named Debian packages and of every
 // package they depend on, read from a root filesystem tarball (dpkg's
-// status and file lists), with /etc/alternatives so `iptables` resolves as
-// it does in the node.
+// status and file lists), with the alternatives links so `iptables`
+// resolves as it does in the node.
 func packageFiles(rootfs string, roots ...string) ([]tarFile, error) {
 	status, lists, err := dpkgData(rootfs)
 	if err != nil {
@@ -242,7 +242,10 @@ func packageFiles(rootfs string, roots ...string) ([]tarFile, error) {
 		if h.Typeflag == tar.TypeSymlink && !strings.Contains(name, "/") {
 			merged[name] = h.Linkname
 		}
-		keep := paths[name] || strings.HasPrefix(name, "etc/alternatives/")
+		// update-alternatives makes /usr/sbin/iptables → /etc/alternatives/
+		// iptables → the chosen backend; no package lists those links.
+		keep := paths[name] || strings.HasPrefix(name, "etc/alternatives/") ||
+			(h.Typeflag == tar.TypeSymlink && strings.HasPrefix(h.Linkname, "/etc/alternatives/"))
 		if !keep {
 			// A package lists /lib/x/y; on merged /usr the tar holds usr/lib/x/y.
 			for top, target := range merged {

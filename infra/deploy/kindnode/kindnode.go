@@ -53,9 +53,14 @@ type Image struct {
 // Repository is where node images are named (never pushed anywhere).
 const Repository = "airdisplay.local/kind-node"
 
-// recipe changes whenever this package changes what it produces from the
-// same inputs; it is part of every cache key.
-const recipe = "kindnode/1"
+// recipe is part of every cache key; imagesRecipe and nodeRecipe are
+// raised when this package changes what those steps make from the same
+// inputs, so only those steps rebuild.
+const (
+	recipe       = "kindnode/1"
+	imagesRecipe = recipe + "/images/2" // 2: alternatives links for iptables
+	nodeRecipe   = recipe + "/node/1"
+)
 
 // Suite and Packages make the node's root filesystem (kind's base image is
 // Debian bookworm too). containerd, runc and the CNI plugins come from
@@ -68,6 +73,8 @@ var Packages = []string{
 	"systemd", "systemd-sysv", "dbus", "containerd", "runc", "containernetworking-plugins",
 	"iptables", "nftables", "iproute2", "mount", "util-linux", "ca-certificates", "conntrack",
 	"ethtool", "socat", "ebtables", "kmod", "libseccomp2", "pigz", "procps", "bash",
+	// jq: kind's mount-product-files.sh OCI hook runs it for every container.
+	"jq",
 }
 
 // Build makes the node image archive, reusing every cached step.

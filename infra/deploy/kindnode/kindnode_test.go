@@ -78,6 +78,9 @@ func TestPackageFilesFollowsDependencies(t *testing.T) {
 	add("./usr/lib/x86_64-linux-gnu/libc.so.6", "x")
 	add("./usr/bin/bash", "x")
 	add("./etc/alternatives/iptables", "x")
+	if err := tw.WriteHeader(&tar.Header{Name: "./usr/sbin/iptables", Typeflag: tar.TypeSymlink, Linkname: "/etc/alternatives/iptables"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +95,7 @@ func TestPackageFilesFollowsDependencies(t *testing.T) {
 		got = append(got, f.hdr.Name)
 	}
 	slices.Sort(got)
-	want := []string{"etc/alternatives/iptables", "lib", "usr/lib/x86_64-linux-gnu/libc.so.6", "usr/lib/x86_64-linux-gnu/libxtables.so.12", "usr/sbin/xtables-nft-multi"}
+	want := []string{"etc/alternatives/iptables", "lib", "usr/lib/x86_64-linux-gnu/libc.so.6", "usr/lib/x86_64-linux-gnu/libxtables.so.12", "usr/sbin/iptables", "usr/sbin/xtables-nft-multi"}
 	if !slices.Equal(got, want) {
 		t.Errorf("files = %v\nwant    %v", got, want)
 	}

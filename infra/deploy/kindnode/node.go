@@ -27,7 +27,7 @@ func (b *builder) node(_ context.Context, p Pins, k8sDir, rootfs string, images 
 		f := overlay[name]
 		parts = append(parts, name, fmt.Sprint(f.hdr.Mode), f.hdr.Linkname, key(string(f.data)))
 	}
-	k := key(append([]string{recipe, rootfs, p.Kind}, parts...)...)
+	k := key(append([]string{nodeRecipe, rootfs, p.Kind}, parts...)...)
 	img := Image{
 		Ref:        fmt.Sprintf("%s:%s-%s", Repository, p.Kubernetes, k[:12]),
 		Kubernetes: p.Kubernetes,
@@ -267,8 +267,9 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // Import makes img available to the Docker engine env points at, unless it
-// already is: `docker import` of the archive with kind's entrypoint, the
-// `container` variable systemd checks, and its stop signal.
+// already is: `docker import` of the archive with kind's entrypoint and the
+// `container` variable systemd checks. (kind's STOPSIGNAL cannot be set by
+// `docker import`; kind removes nodes with `docker rm -f`, which needs none.)
 func Import(ctx context.Context, img Image, env []string, log io.Writer) error {
 	inspect := exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Id}}", img.Ref)
 	inspect.Env = append(os.Environ(), env...)
@@ -279,7 +280,6 @@ func Import(ctx context.Context, img Image, env []string, log io.Writer) error {
 	cmd := exec.CommandContext(ctx, "docker", "import",
 		"--change", `ENTRYPOINT ["/kind/bin/airdisplay-entrypoint", "/sbin/init"]`,
 		"--change", "ENV container=docker",
-		"--change", "STOPSIGNAL SIGRTMIN+3",
 		img.Archive, img.Ref)
 	cmd.Env = append(os.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -10,7 +10,6 @@ for i in $(seq 1 100); do ctr version >/dev/null 2>&1 && break; sleep 0.1; done
 # may have switched it from overlayfs).
 snapshotter=$(sed -n 's/^ *snapshotter = "\(.*\)"/\1/p' /etc/containerd/config.toml | head -1)
 for archive in /kind/images/*.tar; do
-  ctr --namespace=k8s.io images import --label=io.cri-containerd.pinned=pinned \
-    --snapshotter="${snapshotter:-overlayfs}" "$archive"
+  ctr --namespace=k8s.io images import --snapshotter="${snapshotter:-overlayfs}" "$archive"
 done
 mkdir -p "$(dirname "$marker")" && touch "$marker"
