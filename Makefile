@@ -27,7 +27,7 @@ IMAGE_REGISTRY ?= airdisplay
 IMAGE_TAG ?= $(shell awk '/^appVersion:/ {gsub(/"/, "", $$2); print $$2}' helm/airdisplay/Chart.yaml 2>/dev/null || echo 0.1.0)
 # Modules kept out of go.work (heavy tool dependencies); tested with GOWORK=off.
 TOOL_MODULES := infra/images infra/deploy helm/tests tests/e2e
-# Linted like them but tested by their own target (make test-terraform).
+# Linted and vulnchecked like them, tested by their own target (make test-terraform).
 LINT_MODULES := infra/terraform/standin
 # infra/kind/build/{kubernetes,etcd,coredns} only build upstream code at the
 # versions kubeadm v1.34 deploys (see infra/kind/README.md); like daprbuild,
@@ -225,8 +225,8 @@ $(BIN)/vulndb/.version-$(VULNDB_VERSION): $(BIN)/.indexdb-$(VULNDB_VERSION)
 .PHONY: vulncheck
 vulncheck: $(BIN)/.govulncheck-$(GOVULNCHECK_VERSION) $(BIN)/vulndb/.version-$(VULNDB_VERSION) ## govulncheck over every module (not daprbuild) against the offline DB snapshot VULNDB_VERSION
 	@failed=; \
-	for m in $(MODULES) $(TOOL_MODULES); do \
-		case " $(TOOL_MODULES) " in *" $$m "*) work=off;; *) work=;; esac; \
+	for m in $(MODULES) $(TOOL_MODULES) $(LINT_MODULES); do \
+		case " $(TOOL_MODULES) $(LINT_MODULES) " in *" $$m "*) work=off;; *) work=;; esac; \
 		echo "govulncheck $$m$${work:+ (GOWORK=off)}"; \
 		(cd $$m && GOWORK=$$work $(BIN)/govulncheck -db file://$(BIN)/vulndb ./...) || failed="$$failed $$m"; \
 	done; \
