@@ -79,17 +79,26 @@ func main() {
 			fail(err)
 		}
 	case "destroy":
-		if err := d.Init(ctx); err != nil {
-			fail(err)
+		err := d.Init(ctx)
+		if err == nil {
+			err = d.Destroy(ctx)
 		}
-		if err := d.Destroy(ctx); err != nil {
-			fail(err)
-		}
-		if *env == "kind" {
-			if err := d.DeleteKindCluster(ctx); err != nil {
+		if *env != "kind" {
+			if err != nil {
 				fail(err)
 			}
+			return
 		}
+		// Everything the kind environment makes lives in the cluster, so
+		// deleting it removes all of it even when Terraform cannot run
+		// (no providers on an offline machine).
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "deploy: terraform destroy of the kind environment failed (%v); deleting the cluster, which holds all of it\n", err)
+		}
+		if err := d.DeleteKindCluster(ctx); err != nil {
+			fail(err)
+		}
+		fmt.Println("deleted the kind cluster; `make docker-down` stops the project's Docker engine")
 	default:
 		fail(fmt.Errorf("-action %q: want deploy, plan, destroy or smoke", *action))
 	}
