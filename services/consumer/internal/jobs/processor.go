@@ -103,13 +103,9 @@ func (p *Processor) Process(ctx context.Context, raw []byte) error {
 	p.m.inFlight.Inc()
 	defer p.m.inFlight.Dec()
 
-	var msg contract.Message
-	if err := json.Unmarshal(raw, &msg); err != nil || msg.ID == "" || msg.Type == "" {
-		reason := "missing id or type"
-		if err != nil {
-			reason = err.Error()
-		}
-		return p.setAside(ctx, raw, reason)
+	msg, err := contract.DecodeMessage(raw)
+	if err != nil {
+		return p.setAside(ctx, raw, err.Error())
 	}
 	if msg.TraceParent != "" && observability.TraceParent(ctx) == "" {
 		ctx = observability.WithTraceParent(ctx, msg.TraceParent)
