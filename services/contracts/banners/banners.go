@@ -33,12 +33,24 @@ const (
 
 // Message is one message on a banner.
 type Message struct {
-	ID        string     `json:"id"`
-	Text      string     `json:"text"`
-	Author    string     `json:"author,omitempty"`
-	PostedAt  time.Time  `json:"postedAt"`
+	ID       string    `json:"id"`
+	Text     string    `json:"text"`
+	Author   string    `json:"author,omitempty"`
+	PostedAt time.Time `json:"postedAt"`
+	// ShownAt is when the message really appeared on the banner, and
+	// ExpiresAt is ShownAt plus the display time: a queued message gets
+	// its full time even when the one before it came down late.
 	ShownAt   *time.Time `json:"shownAt,omitempty"`
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// ExpiredAt is when the message was really taken down at the end of
+	// its time, and ExpiryDelaySeconds how long after ExpiresAt that was
+	// (what the banner_expiry_delay_seconds metric observes). Set in the
+	// history, and so in the "expired" event, whose last history entry is
+	// the message that came down.
+	ExpiredAt          *time.Time `json:"expiredAt,omitempty"`
+	ExpiryDelaySeconds *float64   `json:"expiryDelaySeconds,omitempty"`
+	// ClearedAt is when an operator took the message down early.
+	ClearedAt *time.Time `json:"clearedAt,omitempty"`
 }
 
 // View is what a banner shows and holds.
