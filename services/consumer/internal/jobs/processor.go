@@ -105,7 +105,7 @@ func (p *Processor) Process(ctx context.Context, raw []byte) error {
 
 	msg, err := contract.DecodeMessage(raw)
 	if err != nil {
-		return p.setAside(ctx, raw, err.Error())
+		return p.SetAside(ctx, raw, "unparseable message: "+err.Error())
 	}
 	if msg.TraceParent != "" && observability.TraceParent(ctx) == "" {
 		ctx = observability.WithTraceParent(ctx, msg.TraceParent)
@@ -220,17 +220,22 @@ func (p *Processor) conflictOr(typ string, err error) error {
 	return err
 }
 
-// setAside records an unparseable message as a dead letter and
-// acknowledges it, so it never blocks the jobs behind it.
-func (p *Processor) setAside(ctx context.Context, raw []byte, reason string) error {
+// keptPoisonBytes is how much of a message that is set aside its dead
+// letter keeps.
+const keptPoisonBytes = 64 << 10
+
+// SetAside records a message that can never be processed (unparseable,
+// oversize) as a dead letter poison-<hash of its bytes> and acknowledges
+// it, so it never blocks the jobs behind it.
+func (p *Processor) SetAside(ctx context.Context, raw []byte, reason string) error {
 	sum := sha256.Sum256(raw)
 	id := "poison-" + hex.EncodeToString(sum[:8])
 	now := p.now().UTC()
-	payload, _ := json.Marshal(string(raw)) // kept verbatim, as a string
+	payload, _ := json.Marshal(string(raw[:min(len(raw), keptPoisonBytes)])) // kept verbatim, as a string
 	rec := &contract.Record{
 		ID: id, Payload: payload, Status: contract.StatusDeadLettered, Attempts: 1,
 		CreatedAt: now, UpdatedAt: now, FinishedAt: &now, ProcessedBy: p.instance,
-		LastError: "unparseable message: " + reason,
+		LastError: reason,
 	}
 	if err := p.store.Insert(ctx, rec); err != nil && !errors.Is(err, jobstore.ErrConflict) {
 		return err
