@@ -184,15 +184,17 @@ func currentID(s *state) string {
 	return s.Current.ID
 }
 
-// record notes a change made in this turn: a new version and its event.
-func (a *Actor) record(s *state, change string) {
+// record notes a change made in this turn: a new version and its event,
+// dated with the turn's clock (so an expired event's time is the
+// message's expiredAt and the next one's shownAt).
+func (a *Actor) record(s *state, change string, now time.Time) {
 	s.Version++
 	v := a.view(s)
 	// The event keeps this moment's lists, whatever the turn does next.
 	v.Queue, v.History = slices.Clone(v.Queue), slices.Clone(v.History)
 	s.changes = append(s.changes, banners.Event{
 		Type: banners.EventType, BannerID: a.ID(), Version: s.Version, Change: change,
-		At: a.d.Now().UTC(), Banner: v,
+		At: now, Banner: v,
 	})
 }
 
@@ -248,7 +250,7 @@ func availableAt(s *state, now time.Time, display time.Duration) time.Time {
 
 // Register creates or renames the banner.
 func (a *Actor) Register(ctx context.Context, r banners.Registration) (*banners.View, error) {
-	s, err := a.update(ctx, func(s *state, _ time.Time) error {
+	s, err := a.update(ctx, func(s *state, now time.Time) error {
 		if s.Registered && s.Indexed && s.Name == r.Name && s.Location == r.Location {
 			return nil
 		}
@@ -261,7 +263,7 @@ func (a *Actor) Register(ctx context.Context, r banners.Registration) (*banners.
 			s.Indexed = true
 		}
 		s.Registered, s.Name, s.Location = true, r.Name, r.Location
-		a.record(s, "registered")
+		a.record(s, "registered", now)
 		return nil
 	})
 	if err != nil {
@@ -330,7 +332,7 @@ func (a *Actor) post(s *state, p banners.Post, now time.Time) *banners.PostResul
 	case s.Current == nil:
 		a.show(s, &msg, now)
 		a.remember(s, p.ID)
-		a.record(s, "shown")
+		a.record(s, "shown", now)
 		return &banners.PostResult{Outcome: banners.OutcomeShown, Message: s.Current}
 	case !p.Queue:
 		return &banners.PostResult{Outcome: banners.OutcomeConflict, AvailableAt: availableAt(s, now, a.d.Display),
@@ -341,7 +343,7 @@ func (a *Actor) post(s *state, p banners.Post, now time.Time) *banners.PostResul
 	default:
 		s.Queue = append(s.Queue, msg)
 		a.remember(s, p.ID)
-		a.record(s, "queued")
+		a.record(s, "queued", now)
 		return &banners.PostResult{Outcome: banners.OutcomeQueued, Message: &msg, Position: len(s.Queue)}
 	}
 }
@@ -374,7 +376,7 @@ func (a *Actor) Clear(ctx context.Context) (*banners.View, error) {
 			s.Queue = s.Queue[1:]
 			a.show(s, &next, now)
 		}
-		a.record(s, "cleared")
+		a.record(s, "cleared", now)
 		return nil
 	})
 	if err != nil {
@@ -412,7 +414,7 @@ func (a *Actor) advance(s *state, now time.Time) {
 		s.Queue = s.Queue[1:]
 		a.show(s, &next, now)
 	}
-	a.record(s, "expired")
+	a.record(s, "expired", now)
 }
 
 // schedulerTimeout bounds each reminder call: while the scheduler is away

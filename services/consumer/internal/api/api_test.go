@@ -20,7 +20,8 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// blocking processes a delivery only once release is closed.
+// blocking holds the first delivery until release is closed; later ones
+// finish at once.
 type blocking struct {
 	started chan struct{}
 	release chan struct{}
@@ -28,8 +29,11 @@ type blocking struct {
 }
 
 func (b *blocking) Process(context.Context, []byte) error {
-	b.once.Do(func() { close(b.started) })
-	<-b.release
+	first := false
+	b.once.Do(func() { first = true; close(b.started) })
+	if first {
+		<-b.release
+	}
 	return nil
 }
 
