@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -58,10 +59,14 @@ func TestDrainRefusesNewDeliveriesAndFinishesInFlightOnes(t *testing.T) {
 	drained := make(chan bool)
 	go func() { drained <- b.Drain(time.Minute) }()
 	// A new delivery is refused once draining has begun.
-	for {
+	for tries := 0; ; tries++ {
 		if rec := deliver(b, `{}`); rec.Code == http.StatusServiceUnavailable {
 			break
 		}
+		if tries == 100_000 {
+			t.Fatal("new deliveries are still accepted while draining")
+		}
+		runtime.Gosched()
 	}
 	select {
 	case <-drained:
