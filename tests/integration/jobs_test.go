@@ -2,8 +2,10 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -124,16 +126,20 @@ func TestTenThousandJobsThreeConsumersEffectsExactlyOnce(t *testing.T) {
 	t.Logf("jobs per consumer: %v", perConsumer)
 }
 
-// SIGKILL one consumer in the middle of a run: nothing is lost and no
-// effect is committed twice. As a kubelet would, the launcher then starts
-// the app again beside its sidecar, which still holds the messages it had
-// prefetched (unacknowledged, so never lost).
+// SIGKILL one consumer while it holds jobs, in the middle of a run:
+// nothing is lost and no job's effects are committed twice. Commits are
+// counted from every consumer's log ("job succeeded", one line per
+// commit), the killed one's included, not from the effect markers, which
+// a doubled commit would simply rewrite. As a kubelet would, the launcher
+// then starts the app again beside its sidecar, which still holds the
+// messages it had prefetched (unacknowledged, so never lost).
 func TestConsumerKilledMidRunLosesNothing(t *testing.T) {
 	ctx := context.Background()
 	victim := env.stack.Apps("consumer")[1]
 	ids := submitBatch(t, 3000, map[string]any{"sleepMs": 2})
 
-	// Kill once about a fifth of the jobs are done.
+	// Kill once about a fifth of the jobs are done, at a moment the
+	// victim holds at least one.
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		done := 0
@@ -142,17 +148,20 @@ func TestConsumerKilledMidRunLosesNothing(t *testing.T) {
 				done++
 			}
 		}
-		if done >= len(ids)/5 {
+		if done >= len(ids)/5 && metric(t, "jobs_in_flight", victim.URL()) >= 1 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d jobs done before the kill", done)
+			t.Fatalf("only %d jobs done, or the victim held none, before the kill", done)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // poll interval
 	}
-	victim.AppProcess().Kill()
+	app := victim.AppProcess()
+	app.Kill()
+	<-app.Done() // its log is complete up to the kill
+	killedAt, err := os.Stat(app.LogPath)
+	must(t, err)
 	t.Logf("killed %s (SIGKILL)", victim.Name())
-	time.Sleep(2 * time.Second) // a restart back-off
 	must(t, victim.RestartApp(ctx))
 
 	recs := waitAllSucceeded(ctx, t, ids, 3*time.Minute)
@@ -165,6 +174,61 @@ func TestConsumerKilledMidRunLosesNothing(t *testing.T) {
 			t.Fatalf("job %s: effect committed by %v, record says %s", id, effs[id]["committedBy"], r.ProcessedBy)
 		}
 	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	commits := map[string]int{}
+	for _, in := range env.stack.Apps("consumer") {
+		for id, n := range executionsIn(t, in.AppProcess().LogPath, 0, -1, "job succeeded", want) {
+			commits[id] += n
+		}
+	}
+	for _, id := range ids {
+		if commits[id] != 1 {
+			t.Errorf("job %s: effects committed %d times (from the consumers' logs)", id, commits[id])
+		}
+	}
+	// The kill landed while the victim held jobs: some it started, in its
+	// log before the kill, it never committed.
+	started := executionsIn(t, app.LogPath, 0, killedAt.Size(), "job attempt started", want)
+	committed := executionsIn(t, app.LogPath, 0, killedAt.Size(), "job succeeded", want)
+	held := 0
+	for id := range started {
+		if committed[id] == 0 {
+			held++
+		}
+	}
+	if held == 0 {
+		t.Fatal("the killed consumer held no job when it died: the test exercised no redelivery")
+	}
+	t.Logf("the killed consumer held %d jobs; each was committed once, by another attempt", held)
+}
+
+// executionsIn counts, per job id in want, the log lines with message msg
+// in the JSON log at path between byte offsets from and to (-1: the end).
+func executionsIn(t *testing.T, path string, from, to int64, msg string, want map[string]bool) map[string]int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	must(t, err)
+	if to < 0 || to > int64(len(data)) {
+		to = int64(len(data))
+	}
+	out := map[string]int{}
+	for _, line := range strings.Split(string(data[from:to]), "\n") {
+		i := strings.IndexByte(line, '{')
+		if i < 0 || !strings.Contains(line, `"msg":"`+msg+`"`) {
+			continue
+		}
+		var rec struct {
+			Msg   string `json:"msg"`
+			JobID string `json:"job_id"`
+		}
+		if json.Unmarshal([]byte(line[i:]), &rec) == nil && rec.Msg == msg && want[rec.JobID] {
+			out[rec.JobID]++
+		}
+	}
+	return out
 }
 
 // SIGTERM (a KEDA scale-in) lets in-flight jobs finish: none is redelivered.
