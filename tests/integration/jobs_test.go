@@ -139,7 +139,8 @@ func TestConsumerKilledMidRunLosesNothing(t *testing.T) {
 	ids := submitBatch(t, 3000, map[string]any{"sleepMs": 2})
 
 	// Kill once about a fifth of the jobs are done, at a moment the
-	// victim holds at least one.
+	// victim holds a job: slow ones are added, and the kill comes as soon
+	// as the victim's log shows it started one.
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		done := 0
@@ -148,11 +149,23 @@ func TestConsumerKilledMidRunLosesNothing(t *testing.T) {
 				done++
 			}
 		}
-		if done >= len(ids)/5 && metric(t, "jobs_in_flight", victim.URL()) >= 1 {
+		if done >= len(ids)/5 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d jobs done, or the victim held none, before the kill", done)
+			t.Fatalf("only %d jobs done before the kill", done)
+		}
+		time.Sleep(100 * time.Millisecond) // poll interval
+	}
+	slow := map[string]bool{}
+	for range 6 {
+		id := submit(t, contract.TypeWorkSimulate, map[string]any{"sleepMs": 4000})
+		slow[id] = true
+		ids = append(ids, id)
+	}
+	for len(executionsIn(t, victim.AppProcess().LogPath, 0, -1, "job attempt started", slow)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the victim never started one of the slow jobs")
 		}
 		time.Sleep(20 * time.Millisecond) // poll interval
 	}
@@ -178,31 +191,44 @@ func TestConsumerKilledMidRunLosesNothing(t *testing.T) {
 	for _, id := range ids {
 		want[id] = true
 	}
+	// The victim's log up to the kill: jobs it started, and committed.
+	started := executionsIn(t, app.LogPath, 0, killedAt.Size(), "job attempt started", want)
+	committed := executionsIn(t, app.LogPath, 0, killedAt.Size(), "job succeeded", want)
+	victimInstance := ""
+	for id := range committed {
+		victimInstance = recs[id].ProcessedBy
+		break
+	}
 	commits := map[string]int{}
 	for _, in := range env.stack.Apps("consumer") {
 		for id, n := range executionsIn(t, in.AppProcess().LogPath, 0, -1, "job succeeded", want) {
 			commits[id] += n
 		}
 	}
+	held, atTheKill := 0, 0
+	for id := range started {
+		if committed[id] > 0 {
+			continue
+		}
+		held++
+		// Killed between its commit and the log line: the record names
+		// the killed instance, and no other attempt logged a commit.
+		if recs[id].ProcessedBy == victimInstance && victimInstance != "" {
+			commits[id]++
+			atTheKill++
+		}
+	}
 	for _, id := range ids {
 		if commits[id] != 1 {
-			t.Errorf("job %s: effects committed %d times (from the consumers' logs)", id, commits[id])
+			t.Errorf("job %s: effects committed %d times (from the consumers' logs; record: %s by %s)", id, commits[id], recs[id].Status, recs[id].ProcessedBy)
 		}
 	}
 	// The kill landed while the victim held jobs: some it started, in its
-	// log before the kill, it never committed.
-	started := executionsIn(t, app.LogPath, 0, killedAt.Size(), "job attempt started", want)
-	committed := executionsIn(t, app.LogPath, 0, killedAt.Size(), "job succeeded", want)
-	held := 0
-	for id := range started {
-		if committed[id] == 0 {
-			held++
-		}
-	}
+	// log before the kill, it never logged as committed.
 	if held == 0 {
 		t.Fatal("the killed consumer held no job when it died: the test exercised no redelivery")
 	}
-	t.Logf("the killed consumer held %d jobs; each was committed once, by another attempt", held)
+	t.Logf("the killed consumer held %d jobs (%d committed at the moment of the kill); each was committed once", held, atTheKill)
 }
 
 // executionsIn counts, per job id in want, the log lines with message msg
