@@ -156,8 +156,6 @@ var seq struct {
 	n int
 }
 
-func bannerURL() string { return env.stack.Apps("banner-actor")[0].URL() }
-
 // send makes an API call with the development key, retrying while the
 // banner-actor answers 5xx or not at all (a replica restarting).
 func send(ctx context.Context, t *testing.T, method, path string, body any) (int, []byte) {

@@ -62,14 +62,15 @@ func DecodeStrictText(data []byte, v any, field string) *FieldError {
 	if fe := DecodeStrict(data, v, field); fe != nil {
 		return fe
 	}
-	for _, name := range displaytext.InvalidUTF8(data) {
-		name = jsonName(v, name)
-		if field != "" {
-			name = field + "." + name
-		}
-		return &FieldError{Field: name, Reason: "must be valid UTF-8"}
+	bad := displaytext.InvalidUTF8(data)
+	if len(bad) == 0 {
+		return nil
 	}
-	return nil
+	name := jsonName(v, bad[0])
+	if field != "" {
+		name = field + "." + name
+	}
+	return &FieldError{Field: name, Reason: "must be valid UTF-8"}
 }
 
 // jsonName is the JSON name of v's struct field that name decodes into
