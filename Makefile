@@ -101,6 +101,7 @@ FUZZTIME ?= 30s
 # package:FuzzTarget pairs, run one after another for FUZZTIME each.
 FUZZ_TARGETS := services/contracts/jobs:FuzzRequest services/contracts/jobs:FuzzMessage \
 	services/contracts/banners:FuzzPost services/contracts/banners:FuzzEvent \
+	services/contracts/displaytext:FuzzInvalidUTF8 \
 	services/banner-actor/internal/realtime:FuzzHandleEvent \
 	services/producer/internal/api:FuzzAPI services/banner-actor/internal/api:FuzzAPI \
 	services/consumer/internal/jobs:FuzzProcess

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -38,6 +41,7 @@ type report struct {
 	LostDetail                                     string
 	QueueLeft                                      int // messages still ready in the jobs queue at the end
 	EffectsDuplicated                              int // effect markers beyond one per succeeded job
+	CommitsDoubled                                 int // jobs committed more than once, counted from the consumers' logs
 	EffectsMissing                                 int // succeeded without its effect marker
 	RequestsAbandoned                              int
 
@@ -46,6 +50,7 @@ type report struct {
 	MessagesShownTwice                int
 	MessagesOverwritten               int // shown before the one before it expired
 	ExpiriesObserved, ExpiredLate     int
+	lateAfter                         time.Duration
 	WorstExpiryDelay                  time.Duration
 	EventsMissing                     int // expiries with no banner-updated event
 }
@@ -191,6 +196,20 @@ func (r *runner) account(ctx context.Context, rep *report) error {
 			rep.EffectsDuplicated++
 		}
 	}
+	// Commits counted apart from the markers, which a doubled commit would
+	// rewrite: one "job succeeded" line per commit in the consumers' logs
+	// (killed instances included; their logs are appended to).
+	commits := map[string]int{}
+	for _, in := range r.stack.Apps("consumer") {
+		if err := countCommits(in.AppProcess().LogPath, commits); err != nil {
+			return err
+		}
+	}
+	for id := range succeeded {
+		if commits[id] > 1 {
+			rep.CommitsDoubled++
+		}
+	}
 
 	// Banner messages, from each banner's own history.
 	rep.MessagesAccepted = len(accepted)
@@ -226,6 +245,7 @@ func (r *runner) accountExpiries(ctx context.Context, rep *report, accepted map[
 	if err != nil {
 		return fmt.Errorf("read the %s stream: %w", banners.Topic, err)
 	}
+	rep.lateAfter = r.cfg.lateAfter
 	expiredAt := map[string]time.Time{}
 	for _, e := range entries {
 		raw, _ := e.Values["data"].(string)
@@ -350,6 +370,9 @@ func (rep *report) problems() []string {
 	}
 	check(rep.JobsLost, "jobs lost "+rep.LostDetail)
 	check(rep.EffectsDuplicated, "duplicated side effects")
+	check(rep.CommitsDoubled, "jobs committed more than once (consumers' logs)")
+	check(rep.JobsDeadLetteredUnexpectedly, "jobs dead-lettered although meant to succeed")
+	check(rep.ExpiredLate, fmt.Sprintf("banner messages expired more than %s after expiresAt (worst %s)", rep.lateAfter, rep.WorstExpiryDelay.Round(time.Millisecond)))
 	check(rep.EffectsMissing, "succeeded jobs without their side effect")
 	check(rep.MessagesLost, "banner messages lost")
 	check(rep.MessagesShownTwice, "banner messages shown twice")
@@ -372,9 +395,10 @@ func (rep *report) print(w io.Writer) {
 		{"jobs submitted (accepted by the producer)", fmt.Sprint(rep.JobsSubmitted)},
 		{"  succeeded", fmt.Sprint(rep.JobsSucceeded)},
 		{"  dead-lettered (alwaysFail jobs, by design)", fmt.Sprint(rep.JobsDeadLettered - rep.JobsDeadLetteredUnexpectedly)},
-		{"  dead-lettered although meant to succeed", fmt.Sprint(rep.JobsDeadLetteredUnexpectedly)},
+		{"  dead-lettered although meant to succeed (must be 0)", fmt.Sprint(rep.JobsDeadLetteredUnexpectedly)},
 		{"  lost (must be 0)", fmt.Sprint(rep.JobsLost)},
 		{"  duplicated side effects (must be 0)", fmt.Sprint(rep.EffectsDuplicated)},
+		{"  committed more than once, from the logs (must be 0)", fmt.Sprint(rep.CommitsDoubled)},
 		{"  succeeded without side effect (must be 0)", fmt.Sprint(rep.EffectsMissing)},
 		{"requests abandoned at the end of the run", fmt.Sprint(rep.RequestsAbandoned)},
 		{"banner messages accepted (posts and banner.message jobs)", fmt.Sprint(rep.MessagesAccepted)},
@@ -384,7 +408,7 @@ func (rep *report) print(w io.Writer) {
 		{"  overwritten (must be 0)", fmt.Sprint(rep.MessagesOverwritten)},
 		{"  expiries observed on pub/sub", fmt.Sprint(rep.ExpiriesObserved)},
 		{"  expiry events not seen", fmt.Sprint(rep.EventsMissing)},
-		{"  expired late", fmt.Sprint(rep.ExpiredLate)},
+		{"  expired late (must be 0)", fmt.Sprint(rep.ExpiredLate)},
 		{"  worst expiry delay", rep.WorstExpiryDelay.Round(time.Millisecond).String()},
 	}
 	fmt.Fprintln(tw, "\nACCOUNT\tCOUNT")
@@ -392,4 +416,31 @@ func (rep *report) print(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
 	}
 	tw.Flush()
+}
+
+// countCommits adds, per job id, the "job succeeded" lines (one per
+// commit, logged at debug) of a consumer's JSON log.
+func countCommits(path string, into map[string]int) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		i := bytes.IndexByte(line, '{')
+		if i < 0 || !bytes.Contains(line, []byte(`"msg":"job succeeded"`)) {
+			continue
+		}
+		var rec struct {
+			Msg   string `json:"msg"`
+			JobID string `json:"job_id"`
+		}
+		if json.Unmarshal(line[i:], &rec) == nil && rec.Msg == "job succeeded" {
+			into[rec.JobID]++
+		}
+	}
+	return sc.Err()
 }

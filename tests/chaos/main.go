@@ -83,7 +83,8 @@ func run() error {
 		AppEnv: map[string]map[string]string{
 			// One client sends all the load: lift the per-client limits.
 			"producer": {"RATE_LIMIT_PER_SECOND": "0"},
-			"consumer": {"LOG_LEVEL": "info"},
+			// Debug logs one line per commit, which the account counts.
+			"consumer": {"LOG_LEVEL": "debug"},
 			"banner-actor": {
 				"RATE_LIMIT_PER_SECOND": "0", "BANNER_DISPLAY_DURATION": cfg.display.String(),
 				// Every message of the run stays in the history the account reads.

@@ -182,6 +182,13 @@ func TestBadBannerInputIs400AndChangesNothing(t *testing.T) {
 		{"POST", "/v1/banners/" + id + "/messages", `{"text":"` + strings.Repeat("a", 70<<10) + `"}`, "body", "exceeds the limit"},
 		{"GET", "/v1/banners?limit=0", ``, "limit", "from 1 to 500"},
 		{"GET", "/v1/banners?cursor=zz", ``, "cursor", "not a cursor"},
+		{"POST", "/v1/banners/" + id + "/messages", `{"text":"nul\u0000"}`, "text", "control characters"},
+		{"POST", "/v1/banners/" + id + "/messages", `{"text":"\u001b[2J wiped"}`, "text", "control characters"},
+		{"POST", "/v1/banners/" + id + "/messages", `{"text":"invoice\u202efdp.exe"}`, "text", "bidirectional"},
+		{"POST", "/v1/banners/" + id + "/messages", `{"text":"ok","author":"\u2066x\u2069"}`, "author", "bidirectional"},
+		{"POST", "/v1/banners/" + id + "/messages", "{\"text\":\"caf\xe9\"}", "text", "valid UTF-8"},
+		{"POST", "/v1/banners/" + id + "/messages", `{"text":"\ud800"}`, "text", "valid UTF-8"},
+		{"PUT", "/v1/banners/" + id, `{"name":"Gate\u0007"}`, "name", "control characters"},
 	}
 	for _, tc := range cases {
 		code, body := do(t, tc.method, bannerURL()+tc.path, tc.body)

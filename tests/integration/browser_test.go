@@ -106,6 +106,18 @@ func TestLiveUIInTwoBrowserPages(t *testing.T) {
 		}
 	}
 
+	// A client ignores an event older than what it shows (events from two
+	// replicas may arrive out of order): an older version changes nothing.
+	var staleText string
+	stale := fmt.Sprintf(`(() => {
+		const v = banners.get(%q).view;
+		apply({...v, version: v.version - 1, current: {id: 'stale', text: 'stale text'}});
+		return document.querySelector('[data-banner-id=%q] [data-role=message]').textContent;
+	})()`, id, id)
+	if err := chromedp.Run(pageA, chromedp.Evaluate(stale, &staleText)); err != nil || staleText == "stale text" {
+		t.Errorf("an older event version replaced what the page shows (text %q, err %v)", staleText, err)
+	}
+
 	expires := getBanner(t, id).Current.ExpiresAt
 	gone := fmt.Sprintf(`document.querySelector('[data-banner-id=%q] [data-role=message]').textContent === 'no message'`, id)
 	if err := chromedp.Run(pageB, chromedp.Poll(gone, &ok, chromedp.WithPollingTimeout(time.Until(*expires)+5*time.Second))); err != nil {

@@ -3,12 +3,19 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	runtimev1pb "github.com/dapr/dapr/pkg/proto/runtime/v1"
 	amqp "github.com/rabbitmq/amqp091-go"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	contract "github.com/airdisplay/platform/services/contracts/jobs"
 )
@@ -137,6 +144,34 @@ func TestSidecarsRequireTheDaprAPIToken(t *testing.T) {
 					t.Errorf("%s sidecar %s with token %q: %s, want %d", in.Name(), c.path, c.token, resp.Status, c.want)
 				}
 			}
+		}
+	}
+}
+
+// The gRPC API the apps use (the Dapr client connects over gRPC) checks
+// DAPR_API_TOKEN too: without it or with a wrong one a call is refused as
+// unauthenticated; with it the call succeeds.
+func TestSidecarGRPCAPIRequiresTheDaprAPIToken(t *testing.T) {
+	for _, id := range env.stack.AppIDs() {
+		for _, in := range env.stack.Apps(id) {
+			conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", in.DaprGRPCPort), grpc.WithTransportCredentials(insecure.NewCredentials()))
+			must(t, err)
+			c := runtimev1pb.NewDaprClient(conn)
+			for _, tc := range []struct {
+				token string
+				want  codes.Code
+			}{{"", codes.Unauthenticated}, {"wrong", codes.Unauthenticated}, {in.Env()["DAPR_API_TOKEN"], codes.OK}} {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				if tc.token != "" {
+					ctx = metadata.AppendToOutgoingContext(ctx, "dapr-api-token", tc.token)
+				}
+				_, err := c.GetMetadata(ctx, &runtimev1pb.GetMetadataRequest{})
+				cancel()
+				if got := status.Code(err); got != tc.want {
+					t.Errorf("%s sidecar gRPC GetMetadata with token %q: %s (%v), want %s", in.Name(), tc.token, got, err, tc.want)
+				}
+			}
+			conn.Close()
 		}
 	}
 }

@@ -2,8 +2,10 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +34,11 @@ func TestBadJobRequestsAre400AndEnqueueNothing(t *testing.T) {
 		{"payload out of range", `{"type":"work.simulate","payload":{"sleepMs":-1}}`, "payload.sleepMs", "from 0 to 60000"},
 		{"banner id invalid", `{"type":"banner.message","payload":{"bannerId":"Gate 12!","text":"hi"}}`, "payload.bannerId", "lower-case"},
 		{"banner text empty", `{"type":"banner.message","payload":{"bannerId":"gate-12","text":"  "}}`, "payload.text", "is required"},
+		{"banner text with ESC", `{"type":"banner.message","payload":{"bannerId":"gate-12","text":"\u001b[31mred"}}`, "payload.text", "control characters"},
+		{"banner text with RLO", `{"type":"banner.message","payload":{"bannerId":"gate-12","text":"a\u202eb"}}`, "payload.text", "bidirectional"},
+		{"banner author with isolate", `{"type":"banner.message","payload":{"bannerId":"gate-12","text":"ok","author":"\u2067x"}}`, "payload.author", "bidirectional"},
+		{"banner text invalid UTF-8", "{\"type\":\"banner.message\",\"payload\":{\"bannerId\":\"gate-12\",\"text\":\"\xff\"}}", "payload.text", "valid UTF-8"},
+		{"banner text lone surrogate", `{"type":"banner.message","payload":{"bannerId":"gate-12","text":"\udc00"}}`, "payload.text", "valid UTF-8"},
 		{"banner text too long", `{"type":"banner.message","payload":{"bannerId":"gate-12","text":"` + strings.Repeat("a", 281) + `"}}`, "payload.text", "the limit is 280"},
 		{"payload too big", `{"type":"work.simulate","payload":{"pad":"` + strings.Repeat("a", 70<<10) + `"}}`, "payload", "the limit is 65536"},
 		{"bad idempotency key", `{"type":"work.simulate","payload":{},"idempotencyKey":"a b"}`, "idempotencyKey", "1 to 128"},
@@ -119,16 +126,21 @@ func TestTenThousandJobsThreeConsumersEffectsExactlyOnce(t *testing.T) {
 	t.Logf("jobs per consumer: %v", perConsumer)
 }
 
-// SIGKILL one consumer in the middle of a run: nothing is lost and no
-// effect is committed twice. As a kubelet would, the launcher then starts
-// the app again beside its sidecar, which still holds the messages it had
-// prefetched (unacknowledged, so never lost).
+// SIGKILL one consumer while it holds jobs, in the middle of a run:
+// nothing is lost and no job's effects are committed twice. Commits are
+// counted from every consumer's log ("job succeeded", one line per
+// commit), the killed one's included, not from the effect markers, which
+// a doubled commit would simply rewrite. As a kubelet would, the launcher
+// then starts the app again beside its sidecar, which still holds the
+// messages it had prefetched (unacknowledged, so never lost).
 func TestConsumerKilledMidRunLosesNothing(t *testing.T) {
 	ctx := context.Background()
 	victim := env.stack.Apps("consumer")[1]
 	ids := submitBatch(t, 3000, map[string]any{"sleepMs": 2})
 
-	// Kill once about a fifth of the jobs are done.
+	// Kill once about a fifth of the jobs are done, at a moment the
+	// victim holds a job: slow ones are added, and the kill comes as soon
+	// as the victim's log shows it started one.
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		done := 0
@@ -143,11 +155,26 @@ func TestConsumerKilledMidRunLosesNothing(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("only %d jobs done before the kill", done)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // poll interval
 	}
-	victim.AppProcess().Kill()
+	slow := map[string]bool{}
+	for range 6 {
+		id := submit(t, contract.TypeWorkSimulate, map[string]any{"sleepMs": 4000})
+		slow[id] = true
+		ids = append(ids, id)
+	}
+	for len(executionsIn(t, victim.AppProcess().LogPath, 0, -1, "job attempt started", slow)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the victim never started one of the slow jobs")
+		}
+		time.Sleep(20 * time.Millisecond) // poll interval
+	}
+	app := victim.AppProcess()
+	app.Kill()
+	<-app.Done() // its log is complete up to the kill
+	killedAt, err := os.Stat(app.LogPath)
+	must(t, err)
 	t.Logf("killed %s (SIGKILL)", victim.Name())
-	time.Sleep(2 * time.Second) // a restart back-off
 	must(t, victim.RestartApp(ctx))
 
 	recs := waitAllSucceeded(ctx, t, ids, 3*time.Minute)
@@ -160,6 +187,74 @@ func TestConsumerKilledMidRunLosesNothing(t *testing.T) {
 			t.Fatalf("job %s: effect committed by %v, record says %s", id, effs[id]["committedBy"], r.ProcessedBy)
 		}
 	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	// The victim's log up to the kill: jobs it started, and committed.
+	started := executionsIn(t, app.LogPath, 0, killedAt.Size(), "job attempt started", want)
+	committed := executionsIn(t, app.LogPath, 0, killedAt.Size(), "job succeeded", want)
+	victimInstance := ""
+	for id := range committed {
+		victimInstance = recs[id].ProcessedBy
+		break
+	}
+	commits := map[string]int{}
+	for _, in := range env.stack.Apps("consumer") {
+		for id, n := range executionsIn(t, in.AppProcess().LogPath, 0, -1, "job succeeded", want) {
+			commits[id] += n
+		}
+	}
+	held, atTheKill := 0, 0
+	for id := range started {
+		if committed[id] > 0 {
+			continue
+		}
+		held++
+		// Killed between its commit and the log line: the record names
+		// the killed instance, and no other attempt logged a commit.
+		if recs[id].ProcessedBy == victimInstance && victimInstance != "" {
+			commits[id]++
+			atTheKill++
+		}
+	}
+	for _, id := range ids {
+		if commits[id] != 1 {
+			t.Errorf("job %s: effects committed %d times (from the consumers' logs; record: %s by %s)", id, commits[id], recs[id].Status, recs[id].ProcessedBy)
+		}
+	}
+	// The kill landed while the victim held jobs: some it started, in its
+	// log before the kill, it never logged as committed.
+	if held == 0 {
+		t.Fatal("the killed consumer held no job when it died: the test exercised no redelivery")
+	}
+	t.Logf("the killed consumer held %d jobs (%d committed at the moment of the kill); each was committed once", held, atTheKill)
+}
+
+// executionsIn counts, per job id in want, the log lines with message msg
+// in the JSON log at path between byte offsets from and to (-1: the end).
+func executionsIn(t *testing.T, path string, from, to int64, msg string, want map[string]bool) map[string]int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	must(t, err)
+	if to < 0 || to > int64(len(data)) {
+		to = int64(len(data))
+	}
+	out := map[string]int{}
+	for _, line := range strings.Split(string(data[from:to]), "\n") {
+		i := strings.IndexByte(line, '{')
+		if i < 0 || !strings.Contains(line, `"msg":"`+msg+`"`) {
+			continue
+		}
+		var rec struct {
+			Msg   string `json:"msg"`
+			JobID string `json:"job_id"`
+		}
+		if json.Unmarshal([]byte(line[i:]), &rec) == nil && rec.Msg == msg && want[rec.JobID] {
+			out[rec.JobID]++
+		}
+	}
+	return out
 }
 
 // SIGTERM (a KEDA scale-in) lets in-flight jobs finish: none is redelivered.

@@ -44,7 +44,9 @@ func run(m *testing.M) int {
 	s, err := localstack.Start(context.Background(), dir, localstack.Options{
 		Replicas: map[string]int{"consumer": 3, "banner-actor": 2},
 		AppEnv: map[string]map[string]string{
-			"consumer": {"JOB_MAX_ATTEMPTS": fmt.Sprint(maxAttempts)},
+			// Debug logs one line per handler run and per commit, which
+			// the kill test counts (executionsIn).
+			"consumer": {"JOB_MAX_ATTEMPTS": fmt.Sprint(maxAttempts), "LOG_LEVEL": "debug"},
 			// A burst above the 200 concurrent posts one test sends.
 			"banner-actor": {"BANNER_DISPLAY_DURATION": displayDuration.String(), "BANNER_MAX_QUEUE": "5", "RATE_LIMIT_BURST": "1000"},
 		},

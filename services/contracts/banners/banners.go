@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/airdisplay/platform/services/contracts/displaytext"
 	"github.com/airdisplay/platform/services/contracts/jobs"
 )
 
@@ -32,12 +33,24 @@ const (
 
 // Message is one message on a banner.
 type Message struct {
-	ID        string     `json:"id"`
-	Text      string     `json:"text"`
-	Author    string     `json:"author,omitempty"`
-	PostedAt  time.Time  `json:"postedAt"`
+	ID       string    `json:"id"`
+	Text     string    `json:"text"`
+	Author   string    `json:"author,omitempty"`
+	PostedAt time.Time `json:"postedAt"`
+	// ShownAt is when the message really appeared on the banner, and
+	// ExpiresAt is ShownAt plus the display time: a queued message gets
+	// its full time even when the one before it came down late.
 	ShownAt   *time.Time `json:"shownAt,omitempty"`
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// ExpiredAt is when the message was really taken down at the end of
+	// its time, and ExpiryDelaySeconds how long after ExpiresAt that was
+	// (what the banner_expiry_delay_seconds metric observes). Set in the
+	// history, and so in the "expired" event, whose last history entry is
+	// the message that came down.
+	ExpiredAt          *time.Time `json:"expiredAt,omitempty"`
+	ExpiryDelaySeconds *float64   `json:"expiryDelaySeconds,omitempty"`
+	// ClearedAt is when an operator took the message down early.
+	ClearedAt *time.Time `json:"clearedAt,omitempty"`
 }
 
 // View is what a banner shows and holds.
@@ -62,13 +75,37 @@ type Registration struct {
 // Validate checks a registration.
 func (r Registration) Validate() []jobs.FieldError {
 	var errs []jobs.FieldError
-	if n := utf8.RuneCountInString(strings.TrimSpace(r.Name)); n == 0 || n > MaxNameRunes {
+	if p := displaytext.Problem(r.Name); p != "" {
+		errs = append(errs, jobs.FieldError{Field: "name", Reason: p})
+	} else if n := utf8.RuneCountInString(strings.TrimSpace(r.Name)); n == 0 || n > MaxNameRunes {
 		errs = append(errs, jobs.FieldError{Field: "name", Reason: fmt.Sprintf("must be 1 to %d characters", MaxNameRunes)})
 	}
-	if utf8.RuneCountInString(r.Location) > MaxLocationRunes {
+	if p := displaytext.Problem(r.Location); p != "" {
+		errs = append(errs, jobs.FieldError{Field: "location", Reason: p})
+	} else if utf8.RuneCountInString(r.Location) > MaxLocationRunes {
 		errs = append(errs, jobs.FieldError{Field: "location", Reason: fmt.Sprintf("must be at most %d characters", MaxLocationRunes)})
 	}
 	return errs
+}
+
+// DecodeRegistration decodes and checks the body of PUT /v1/banners/{id}.
+func DecodeRegistration(body []byte) (Registration, []jobs.FieldError) {
+	var r Registration
+	if fe := jobs.DecodeStrictText(body, &r, ""); fe != nil {
+		return r, []jobs.FieldError{*fe}
+	}
+	return r, r.Validate()
+}
+
+// DecodePost decodes and checks the body of POST
+// /v1/banners/{id}/messages: the JSON rules of jobs.DecodeStrictText (no
+// unknown member, text as sent must be valid UTF-8), then Validate.
+func DecodePost(body []byte) (Post, []jobs.FieldError) {
+	var p Post
+	if fe := jobs.DecodeStrictText(body, &p, ""); fe != nil {
+		return p, []jobs.FieldError{*fe}
+	}
+	return p, p.Validate()
 }
 
 // Post is the body of POST /v1/banners/{id}/messages and the actor's
@@ -86,14 +123,16 @@ func (p Post) Validate() []jobs.FieldError {
 	var errs []jobs.FieldError
 	n := utf8.RuneCountInString(strings.TrimSpace(p.Text))
 	switch {
-	case !utf8.ValidString(p.Text):
-		errs = append(errs, jobs.FieldError{Field: "text", Reason: "must be valid UTF-8"})
+	case displaytext.Problem(p.Text) != "":
+		errs = append(errs, jobs.FieldError{Field: "text", Reason: displaytext.Problem(p.Text)})
 	case n == 0:
 		errs = append(errs, jobs.FieldError{Field: "text", Reason: "is required"})
 	case n > MaxTextRunes:
 		errs = append(errs, jobs.FieldError{Field: "text", Reason: fmt.Sprintf("is %d characters; the limit is %d", n, MaxTextRunes)})
 	}
-	if utf8.RuneCountInString(p.Author) > MaxAuthorRunes {
+	if pr := displaytext.Problem(p.Author); pr != "" {
+		errs = append(errs, jobs.FieldError{Field: "author", Reason: pr})
+	} else if utf8.RuneCountInString(p.Author) > MaxAuthorRunes {
 		errs = append(errs, jobs.FieldError{Field: "author", Reason: fmt.Sprintf("must be at most %d characters", MaxAuthorRunes)})
 	}
 	if p.ID != "" && (len(p.ID) > 128 || strings.ContainsAny(p.ID, " \t\n/")) {
@@ -132,3 +171,27 @@ type Event struct {
 	At       time.Time `json:"at"`
 	Banner   View      `json:"banner"`
 }
+
+// DecodeEvent decodes a banner-updated event and checks that it is one:
+// this EventType (a client of v1 cannot read another version), a valid
+// banner id, a positive version, and a view of that banner at that
+// version.
+func DecodeEvent(data []byte) (Event, *jobs.FieldError) {
+	var ev Event
+	if fe := jobs.DecodeStrict(data, &ev, "event"); fe != nil {
+		return ev, fe
+	}
+	switch {
+	case ev.Type != EventType:
+		return ev, &jobs.FieldError{Field: "event.type", Reason: "must be " + EventType}
+	case !validID(ev.BannerID):
+		return ev, &jobs.FieldError{Field: "event.bannerId", Reason: "must be a banner id"}
+	case ev.Version <= 0:
+		return ev, &jobs.FieldError{Field: "event.version", Reason: "must be positive"}
+	case ev.Banner.ID != ev.BannerID || ev.Banner.Version != ev.Version:
+		return ev, &jobs.FieldError{Field: "event.banner", Reason: "must be the view of bannerId at version"}
+	}
+	return ev, nil
+}
+
+func validID(id string) bool { return jobs.ValidBannerID(id) }

@@ -5,6 +5,7 @@ package jobs
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -100,4 +101,18 @@ type WorkSimulatePayload struct {
 	// FailUntil makes every attempt before this time fail: a job that is
 	// dead-lettered now and succeeds when replayed later.
 	FailUntil *time.Time `json:"failUntil,omitempty"`
+}
+
+// DecodeMessage decodes a message from the jobs queue: a JSON object with
+// an id and a type. What fails here is not a job and cannot become one by
+// retrying; the consumer sets it aside.
+func DecodeMessage(raw []byte) (Message, error) {
+	var m Message
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return m, err
+	}
+	if m.ID == "" || m.Type == "" {
+		return m, errors.New("missing id or type")
+	}
+	return m, nil
 }

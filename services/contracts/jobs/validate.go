@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/airdisplay/platform/services/contracts/displaytext"
 )
 
 // FieldError says which field of a request is wrong and why.
@@ -49,6 +52,47 @@ func DecodeStrict(data []byte, v any, field string) *FieldError {
 		return &FieldError{Field: orRoot(field), Reason: "unexpected data after the JSON value"}
 	}
 	return nil
+}
+
+// DecodeStrictText is DecodeStrict for bodies that carry text: it also
+// refuses a string member that is not valid Unicode as sent (invalid UTF-8
+// or a lone surrogate escape), which encoding/json would silently turn
+// into U+FFFD. The field is named as v's JSON tag names it.
+func DecodeStrictText(data []byte, v any, field string) *FieldError {
+	if fe := DecodeStrict(data, v, field); fe != nil {
+		return fe
+	}
+	bad := displaytext.InvalidUTF8(data)
+	if len(bad) == 0 {
+		return nil
+	}
+	name := jsonName(v, bad[0])
+	if field != "" {
+		name = field + "." + name
+	}
+	return &FieldError{Field: name, Reason: "must be valid UTF-8"}
+}
+
+// jsonName is the JSON name of v's struct field that name decodes into
+// (encoding/json matches names without regard to case).
+func jsonName(v any, name string) string {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return name
+	}
+	for i := range t.NumField() {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if tag == "" {
+			tag = t.Field(i).Name
+		}
+		if strings.EqualFold(tag, name) {
+			return tag
+		}
+	}
+	return name
 }
 
 func decodeError(err error, field string) *FieldError {
@@ -127,7 +171,7 @@ func (r Request) Validate(l Limits) []FieldError {
 		add("type", "is required")
 	case TypeBannerMessage:
 		var p BannerMessagePayload
-		if fe := DecodeStrict(r.Payload, &p, "payload"); fe != nil {
+		if fe := DecodeStrictText(r.Payload, &p, "payload"); fe != nil {
 			return append(errs, *fe)
 		}
 		errs = append(errs, p.Validate(l)...)
@@ -151,14 +195,17 @@ func (p BannerMessagePayload) Validate(l Limits) []FieldError {
 	}
 	n := utf8.RuneCountInString(strings.TrimSpace(p.Text))
 	switch {
-	case !utf8.ValidString(p.Text):
-		errs = append(errs, FieldError{"payload.text", "must be valid UTF-8"})
+	case displaytext.Problem(p.Text) != "":
+		errs = append(errs, FieldError{"payload.text", displaytext.Problem(p.Text)})
 	case n == 0:
 		errs = append(errs, FieldError{"payload.text", "is required"})
 	case n > l.MaxTextRunes:
 		errs = append(errs, FieldError{"payload.text", fmt.Sprintf("is %d characters; the limit is %d", n, l.MaxTextRunes)})
 	}
-	if utf8.RuneCountInString(p.Author) > 64 {
+	switch {
+	case displaytext.Problem(p.Author) != "":
+		errs = append(errs, FieldError{"payload.author", displaytext.Problem(p.Author)})
+	case utf8.RuneCountInString(p.Author) > 64:
 		errs = append(errs, FieldError{"payload.author", "is longer than 64 characters"})
 	}
 	return errs

@@ -141,3 +141,53 @@ func TestServerLimitsURIAndHeaderLength(t *testing.T) {
 		t.Fatalf("long headers: %d %q", code, body)
 	}
 }
+
+// The timeouts the README promises: headers within 5 s, the request within
+// 30 s, the answer within 60 s, idle connections closed after 120 s. The
+// header timeout is exercised (a client that never finishes its headers
+// is cut off); the longer ones are read from the server New builds.
+func TestServerTimeouts(t *testing.T) {
+	t.Parallel()
+	s := New("127.0.0.1:0", http.NotFoundHandler(), slog.New(slog.NewTextHandler(io.Discard, nil)), time.Second)
+	for name, c := range map[string]struct{ got, want time.Duration }{
+		"ReadHeaderTimeout": {s.srv.ReadHeaderTimeout, 5 * time.Second},
+		"ReadTimeout":       {s.srv.ReadTimeout, 30 * time.Second},
+		"WriteTimeout":      {s.srv.WriteTimeout, 60 * time.Second},
+		"IdleTimeout":       {s.srv.IdleTimeout, 120 * time.Second},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s %s, want %s", name, c.got, c.want)
+		}
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")); err != nil {
+		t.Fatal(err)
+	}
+	// The server closes the connection at its header deadline; the test
+	// gives it twice that before calling the connection held open.
+	_ = conn.SetReadDeadline(time.Now().Add(2 * s.srv.ReadHeaderTimeout))
+	buf := make([]byte, 512)
+	for {
+		_, err := conn.Read(buf)
+		if err == nil {
+			continue
+		}
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Fatal("a client that never finished its headers was not cut off")
+		}
+		return // closed by the server
+	}
+}

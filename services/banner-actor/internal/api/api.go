@@ -104,11 +104,12 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var reg banners.Registration
-	if !h.decode(w, r, &reg) {
+	body, ok := h.read(w, r)
+	if !ok {
 		return
 	}
-	if errs := reg.Validate(); len(errs) > 0 {
+	reg, errs := banners.DecodeRegistration(body)
+	if len(errs) > 0 {
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid banner", Fields: errs})
 		return
 	}
@@ -152,11 +153,12 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var p banners.Post
-	if !h.decode(w, r, &p) {
+	body, ok := h.read(w, r)
+	if !ok {
 		return
 	}
-	if errs := p.Validate(); len(errs) > 0 {
+	p, errs := banners.DecodePost(body)
+	if len(errs) > 0 {
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid message", Fields: errs})
 		return
 	}
@@ -226,7 +228,9 @@ func (h *Handler) invoke(ctx context.Context, id, method string, in, out any) er
 	return json.Unmarshal(resp.Data, out)
 }
 
-func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+// read reads the body within maxBody; it answers 400 and reports false
+// when it cannot.
+func (h *Handler) read(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
 	if err != nil {
 		reason := "could not be read: " + err.Error()
@@ -235,13 +239,9 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 			reason = fmt.Sprintf("exceeds the limit of %d bytes", h.maxBody)
 		}
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid request", Fields: []jobs.FieldError{{Field: "body", Reason: reason}}})
-		return false
+		return nil, false
 	}
-	if fe := jobs.DecodeStrict(body, v, ""); fe != nil {
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid request", Fields: []jobs.FieldError{*fe}})
-		return false
-	}
-	return true
+	return body, true
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {

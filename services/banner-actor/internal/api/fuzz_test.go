@@ -25,17 +25,51 @@ import (
 	"github.com/airdisplay/platform/services/daprapp/observability"
 )
 
+// apiOutcome is what a known request must get: a status and, for a 400,
+// the first field named.
+type apiOutcome struct {
+	code  int
+	field string
+}
+
+// apiOutcomes are the expected answers to known requests, keyed by
+// route index, id, query and body; none depends on what ran before.
+var apiOutcomes = map[string]apiOutcome{
+	apiKey(0, "fz-ok", "", `{"name":"Fuzz OK","location":"Terminal A"}`): {http.StatusOK, ""},
+	apiKey(1, "", "limit=0&cursor=x.y", ""):                              {http.StatusBadRequest, "limit"},
+	apiKey(1, "", "cursor=zz", ""):                                       {http.StatusBadRequest, "cursor"},
+	apiKey(2, "Gate_1", "", ""):                                          {http.StatusBadRequest, "id"},
+	apiKey(3, "fz-ok", "", `{"text":"\u0000","extra":1}`):                {http.StatusBadRequest, "extra"},
+	apiKey(3, "fz-ok", "", `{"text":"\u001b[2J wiped"}`):                 {http.StatusBadRequest, "text"},
+	apiKey(3, "fz-ok", "", `{"text":"\u202eevil"}`):                      {http.StatusBadRequest, "text"},
+	apiKey(3, "fz-ok", "", `{"text":"ok","author":"\u2066x"}`):           {http.StatusBadRequest, "author"},
+	apiKey(3, "fz-ok", "", "{\"text\":\"\xff\"}"):                        {http.StatusBadRequest, "text"},
+	apiKey(3, "fz-ok", "", `{"text":"\ud800"}`):                          {http.StatusBadRequest, "text"},
+	apiKey(0, "fz-ok", "", `{"name":"G\u0007"}`):                         {http.StatusBadRequest, "name"},
+	apiKey(4, "no-such-banner", "", ""):                                  {http.StatusNotFound, ""},
+}
+
+func apiKey(route uint8, id, query, body string) string {
+	return fmt.Sprintf("%d|%s|%s|%s", route, id, query, body)
+}
+
 // FuzzAPI sends arbitrary requests — any route, banner id, query and body —
 // through the real handlers and Banner actors, over an in-memory sidecar
-// (daprtest). None may crash or get a 5xx, and every 400 says which field
-// is wrong and why.
+// (daprtest). None may crash or get a 5xx; every 400 says which field is
+// wrong and why (at least one field); a known request gets its expected
+// answer.
 func FuzzAPI(f *testing.F) {
-	f.Add(uint8(0), "gate-1", "", []byte(`{"name":"Gate 1","location":"Terminal A"}`))
+	f.Add(uint8(0), "fz-ok", "", []byte(`{"name":"Fuzz OK","location":"Terminal A"}`))
 	f.Add(uint8(3), "gate-1", "", []byte(`{"text":"Boarding","queue":true,"id":"m-1"}`))
 	f.Add(uint8(1), "", "limit=0&cursor=x.y", []byte(nil))
 	f.Add(uint8(2), "Gate_1", "", []byte(nil))
 	f.Add(uint8(4), "gate-1", "", []byte(`{}`))
-	f.Add(uint8(3), "gate-1", "", []byte(`{"text":"\u0000","extra":1}`))
+	for k := range apiOutcomes {
+		parts := strings.SplitN(k, "|", 4)
+		var route uint8
+		fmt.Sscan(parts[0], &route)
+		f.Add(route, parts[1], parts[2], []byte(parts[3]))
+	}
 
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux, routes := fuzzServer(f, log)
@@ -56,15 +90,20 @@ func FuzzAPI(f *testing.F) {
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s %q: %d %s", rt.Method, target, body, rec.Code, rec.Body)
 		}
+		var e errorBody
 		if rec.Code == http.StatusBadRequest {
-			var e errorBody
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == "" {
-				t.Fatalf("400 without an error message: %s", rec.Body)
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == "" || len(e.Fields) == 0 {
+				t.Fatalf("400 without an error message and fields: %s", rec.Body)
 			}
 			for _, fe := range e.Fields {
 				if fe.Field == "" || fe.Reason == "" {
 					t.Fatalf("400 field error without field or reason: %s", rec.Body)
 				}
+			}
+		}
+		if want, known := apiOutcomes[apiKey(uint8(int(route)%len(routes)), id, query, string(body))]; known {
+			if rec.Code != want.code || (want.field != "" && e.Fields[0].Field != want.field) {
+				t.Fatalf("%s %s %q: %d %s, want %d naming %q", rt.Method, target, body, rec.Code, rec.Body, want.code, want.field)
 			}
 		}
 	})

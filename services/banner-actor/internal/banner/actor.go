@@ -184,15 +184,17 @@ func currentID(s *state) string {
 	return s.Current.ID
 }
 
-// record notes a change made in this turn: a new version and its event.
-func (a *Actor) record(s *state, change string) {
+// record notes a change made in this turn: a new version and its event,
+// dated with the turn's clock (so an expired event's time is the
+// message's expiredAt and the next one's shownAt).
+func (a *Actor) record(s *state, change string, now time.Time) {
 	s.Version++
 	v := a.view(s)
 	// The event keeps this moment's lists, whatever the turn does next.
 	v.Queue, v.History = slices.Clone(v.Queue), slices.Clone(v.History)
 	s.changes = append(s.changes, banners.Event{
 		Type: banners.EventType, BannerID: a.ID(), Version: s.Version, Change: change,
-		At: a.d.Now().UTC(), Banner: v,
+		At: now, Banner: v,
 	})
 }
 
@@ -248,7 +250,7 @@ func availableAt(s *state, now time.Time, display time.Duration) time.Time {
 
 // Register creates or renames the banner.
 func (a *Actor) Register(ctx context.Context, r banners.Registration) (*banners.View, error) {
-	s, err := a.update(ctx, func(s *state, _ time.Time) error {
+	s, err := a.update(ctx, func(s *state, now time.Time) error {
 		if s.Registered && s.Indexed && s.Name == r.Name && s.Location == r.Location {
 			return nil
 		}
@@ -261,7 +263,7 @@ func (a *Actor) Register(ctx context.Context, r banners.Registration) (*banners.
 			s.Indexed = true
 		}
 		s.Registered, s.Name, s.Location = true, r.Name, r.Location
-		a.record(s, "registered")
+		a.record(s, "registered", now)
 		return nil
 	})
 	if err != nil {
@@ -271,12 +273,16 @@ func (a *Actor) Register(ctx context.Context, r banners.Registration) (*banners.
 	return &v, nil
 }
 
-// Get returns the banner; an unregistered banner has Version 0 and no name.
+// Get returns the banner as stored; an unregistered banner has Version 0
+// and no name. A read never changes a banner: only the expiry reminder and
+// timer take a message down at the end of its time (and a post or clear,
+// which write anyway, takes down what they find due). So a read costs no
+// write, readers never contend with the banner's writers, and a broken
+// reminder cannot hide behind readers: between expiresAt and the expiry
+// (normally well under a second) a read shows the message with its
+// expiresAt in the past.
 func (a *Actor) Get(ctx context.Context) (*banners.View, error) {
-	s, err := a.update(ctx, func(s *state, now time.Time) error {
-		a.advance(s, now)
-		return nil
-	})
+	s, err := a.load(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +317,9 @@ func (a *Actor) post(s *state, p banners.Post, now time.Time) *banners.PostResul
 	if !s.Registered {
 		return &banners.PostResult{Outcome: banners.OutcomeNotRegistered, AvailableAt: now, Reason: "banner " + a.ID() + " is not registered"}
 	}
-	// A reminder may be late (host restarting): take down what has expired.
+	// A reminder may be late (host restarting): a post, which writes
+	// anyway, takes down what has expired rather than refuse a message
+	// for a banner whose time is up.
 	a.advance(s, now)
 	if p.ID != "" && slices.Contains(s.SeenIDs, p.ID) {
 		return &banners.PostResult{Outcome: banners.OutcomeDuplicate, Reason: "message " + p.ID + " was already posted"}
@@ -324,7 +332,7 @@ func (a *Actor) post(s *state, p banners.Post, now time.Time) *banners.PostResul
 	case s.Current == nil:
 		a.show(s, &msg, now)
 		a.remember(s, p.ID)
-		a.record(s, "shown")
+		a.record(s, "shown", now)
 		return &banners.PostResult{Outcome: banners.OutcomeShown, Message: s.Current}
 	case !p.Queue:
 		return &banners.PostResult{Outcome: banners.OutcomeConflict, AvailableAt: availableAt(s, now, a.d.Display),
@@ -335,7 +343,7 @@ func (a *Actor) post(s *state, p banners.Post, now time.Time) *banners.PostResul
 	default:
 		s.Queue = append(s.Queue, msg)
 		a.remember(s, p.ID)
-		a.record(s, "queued")
+		a.record(s, "queued", now)
 		return &banners.PostResult{Outcome: banners.OutcomeQueued, Message: &msg, Position: len(s.Queue)}
 	}
 }
@@ -360,13 +368,15 @@ func (a *Actor) Clear(ctx context.Context) (*banners.View, error) {
 		if !s.Registered || s.Current == nil {
 			return nil
 		}
+		cleared := now
+		s.Current.ClearedAt = &cleared
 		a.retire(s)
 		if len(s.Queue) > 0 {
 			next := s.Queue[0]
 			s.Queue = s.Queue[1:]
 			a.show(s, &next, now)
 		}
-		a.record(s, "cleared")
+		a.record(s, "cleared", now)
 		return nil
 	})
 	if err != nil {
@@ -381,32 +391,30 @@ func (a *Actor) Clear(ctx context.Context) (*banners.View, error) {
 
 func (a *Actor) retire(s *state) {
 	s.History = append(s.History, *s.Current)
+	s.Current = nil
 	if len(s.History) > a.d.HistorySize {
 		s.History = s.History[len(s.History)-a.d.HistorySize:]
 	}
-	s.Current = nil
 }
 
-// advance takes down every message whose time is up and shows the next
-// ones, as many as are due, recording an "expired" change for each.
+// advance takes down the message whose time is up, noting when that
+// really happened and how late it was, and shows the next one from now,
+// for its full display time, recording an "expired" change.
 func (a *Actor) advance(s *state, now time.Time) {
-	for s.Current != nil && s.Current.ExpiresAt != nil && !now.Before(*s.Current.ExpiresAt) {
-		expiredAt := *s.Current.ExpiresAt
-		s.lateBy = append(s.lateBy, now.Sub(expiredAt))
-		a.retire(s)
-		if len(s.Queue) > 0 {
-			next := s.Queue[0]
-			s.Queue = s.Queue[1:]
-			// The next message's time starts when the previous one ended,
-			// unless that is already over too.
-			start := expiredAt
-			if now.Sub(start) > a.d.Display {
-				start = now
-			}
-			a.show(s, &next, start)
-		}
-		a.record(s, "expired")
+	if s.Current == nil || s.Current.ExpiresAt == nil || now.Before(*s.Current.ExpiresAt) {
+		return
 	}
+	late := now.Sub(*s.Current.ExpiresAt)
+	expired, delay := now, late.Seconds()
+	s.Current.ExpiredAt, s.Current.ExpiryDelaySeconds = &expired, &delay
+	s.lateBy = append(s.lateBy, late)
+	a.retire(s)
+	if len(s.Queue) > 0 {
+		next := s.Queue[0]
+		s.Queue = s.Queue[1:]
+		a.show(s, &next, now)
+	}
+	a.record(s, "expired", now)
 }
 
 // schedulerTimeout bounds each reminder call: while the scheduler is away
@@ -414,12 +422,24 @@ func (a *Actor) advance(s *state, now time.Time) {
 // the banner's turn and the timer that would keep expiry on time.
 const schedulerTimeout = time.Second
 
+// expiryPeriod is how often the reminder and the timer fire again after
+// their due time until a run takes the message down: a run that failed
+// (host restarting, state store away) is retried this soon.
+const expiryPeriod = time.Second
+
+// reminderRetry is how soon the timer runs, when the reminder could not be
+// registered, to register it again: until then expiry lives only in the
+// sidecar's memory.
+const reminderRetry = 2 * time.Second
+
 // scheduleExpiry arms two triggers for the current message's expiry,
-// each replacing its earlier self: a timer in the sidecar's memory and the
-// durable reminder kept by the Dapr scheduler. The reminder survives the
+// each replacing its earlier self: the durable reminder kept by the Dapr
+// scheduler and a timer in the sidecar's memory. The reminder survives the
 // sidecar and the app; the timer keeps expiry on time while the scheduler
-// is away, and its next run re-registers a reminder that failed (expire,
-// retry true). Both repeat every 5 s until a run replaces or removes them;
+// is away. When the reminder could not be registered the timer runs
+// within reminderRetry to register it again (expire, retry true), so a
+// sidecar that dies soon after still leaves a durable reminder behind.
+// Both repeat every expiryPeriod until a run replaces or removes them;
 // whichever fires second finds nothing due. For 5 s after a registration
 // failed, other turns skip it rather than each wait schedulerTimeout.
 func (a *Actor) scheduleExpiry(ctx context.Context, s *state, now time.Time, retry bool) {
@@ -427,30 +447,38 @@ func (a *Actor) scheduleExpiry(ctx context.Context, s *state, now time.Time, ret
 		a.unschedule(ctx)
 		return
 	}
-	due := max(s.Current.ExpiresAt.Sub(now), 0).String()
+	remaining := max(s.Current.ExpiresAt.Sub(now), 0)
+	a.armed = ""
+	if retry || a.d.Now().UnixNano() >= a.d.schedulerAwayUntil.Load() {
+		rctx, cancel := context.WithTimeout(ctx, schedulerTimeout)
+		err := a.d.Dapr.RegisterActorReminder(rctx, &dapr.RegisterActorReminderRequest{
+			ActorType: banners.ActorType, ActorID: a.ID(), Name: expireName,
+			DueTime: remaining.String(), Period: expiryPeriod.String(),
+		})
+		cancel()
+		if err != nil {
+			a.d.schedulerAwayUntil.Store(a.d.Now().Add(5 * time.Second).UnixNano())
+			a.d.Log.Warn("register expiry reminder; the timer retries it", "banner", a.ID(), "error", err)
+		} else {
+			a.armed = s.Current.ID
+		}
+	}
+	due := remaining
+	if a.armed == "" {
+		due = min(remaining, reminderRetry)
+	}
+	a.armTimer(ctx, due)
+}
+
+// armTimer (re)registers the expiry timer to fire after due.
+func (a *Actor) armTimer(ctx context.Context, due time.Duration) {
 	err := a.d.Dapr.RegisterActorTimer(ctx, &dapr.RegisterActorTimerRequest{
 		ActorType: banners.ActorType, ActorID: a.ID(), Name: expireName,
-		DueTime: due, Period: "5s", CallBack: "Expire",
+		DueTime: due.String(), Period: expiryPeriod.String(), CallBack: "Expire",
 	})
 	if err != nil {
 		a.d.Log.Warn("register expiry timer; the reminder remains", "banner", a.ID(), "error", err)
 	}
-	a.armed = ""
-	if !retry && a.d.Now().UnixNano() < a.d.schedulerAwayUntil.Load() {
-		return // the scheduler just failed another turn; the timer retries
-	}
-	rctx, cancel := context.WithTimeout(ctx, schedulerTimeout)
-	defer cancel()
-	err = a.d.Dapr.RegisterActorReminder(rctx, &dapr.RegisterActorReminderRequest{
-		ActorType: banners.ActorType, ActorID: a.ID(), Name: expireName,
-		DueTime: due, Period: "5s",
-	})
-	if err != nil {
-		a.d.schedulerAwayUntil.Store(a.d.Now().Add(5 * time.Second).UnixNano())
-		a.d.Log.Warn("register expiry reminder; the timer retries it", "banner", a.ID(), "error", err)
-		return
-	}
-	a.armed = s.Current.ID
 }
 
 // ReminderCall runs when the expiry reminder fires.
@@ -471,10 +499,15 @@ func (a *Actor) Expire(ctx context.Context) error {
 
 // expire takes down what is due; with nothing left to show, it stops both
 // triggers, and it re-registers a reminder that failed to register. A
-// failed run is repeated by their period.
+// trigger that fires before the message is due (a reminder's due time is
+// kept by the scheduler, the timer died with a restarted sidecar) arms
+// the timer for the exact time left, rather than leave the message up
+// until the next period. A failed run is repeated by their period.
 func (a *Actor) expire(ctx context.Context) {
-	s, err := a.update(ctx, func(s *state, now time.Time) error {
-		a.advance(s, now)
+	var now time.Time
+	s, err := a.update(ctx, func(s *state, at time.Time) error {
+		now = at
+		a.advance(s, at)
 		return nil
 	})
 	if err != nil {
@@ -486,6 +519,8 @@ func (a *Actor) expire(ctx context.Context) {
 		a.unschedule(ctx)
 	case a.armed != s.Current.ID:
 		a.scheduleExpiry(ctx, s, a.d.Now().UTC(), true)
+	case s.Current.ExpiresAt != nil && now.Before(*s.Current.ExpiresAt):
+		a.armTimer(ctx, s.Current.ExpiresAt.Sub(a.d.Now().UTC()))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -35,6 +36,7 @@ func newActor(t *testing.T, sc *daprtest.Sidecar, now *time.Time) *Actor {
 // turn's read and its write: the write is refused, the turn re-runs on
 // the stored state and refuses its own message instead of showing it over.
 func TestATurnThatLosesTheRaceReRunsOnTheStoredState(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	sc := daprtest.New()
 	a := newActor(t, sc, &now)
@@ -66,11 +68,29 @@ func TestATurnThatLosesTheRaceReRunsOnTheStoredState(t *testing.T) {
 	}
 }
 
-// Expiry: the reminder (or the timer beside it) takes the message down at
-// expiresAt, the queued one shows from that moment, and both triggers
-// follow it; with nothing left, both are removed.
+// stored is the banner's state as saved in the state store: what a test
+// checks right after a trigger, without a read that could change it.
+func stored(t *testing.T, sc *daprtest.Sidecar) state {
+	t.Helper()
+	it, err := sc.GetState(context.Background(), "statestore", stateKey("b1"), nil)
+	if err != nil || len(it.Value) == 0 {
+		t.Fatalf("no stored banner: %v", err)
+	}
+	var s state
+	if err := json.Unmarshal(it.Value, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Expiry: the reminder alone takes the message down, noting when that
+// really happened and how late; the queued one shows from that moment for
+// its full display time, and both triggers follow it. The stored state is
+// checked right after the reminder, before any read.
 func TestReminderAdvancesTheQueue(t *testing.T) {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	t.Parallel()
+	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	now := start
 	sc := daprtest.New()
 	a := newActor(t, sc, &now)
 	ctx := context.Background()
@@ -82,24 +102,32 @@ func TestReminderAdvancesTheQueue(t *testing.T) {
 	if err != nil || res.Outcome != banners.OutcomeQueued {
 		t.Fatalf("queue m2: %+v %v", res, err)
 	}
-	if sc.Reminder(banners.ActorType, "b1", expireName) == nil {
-		t.Fatal("no expiry reminder after the first message showed")
+	if r := sc.Reminder(banners.ActorType, "b1", expireName); r == nil || r.DueTime != "1m0s" || r.Period != "1s" {
+		t.Fatalf("expiry reminder %+v, want one due in 1m0s repeating every 1s", r)
 	}
-	if tm := sc.Timer(banners.ActorType, "b1", expireName); tm == nil || tm.CallBack != "Expire" || tm.DueTime != "1m0s" {
-		t.Fatalf("expiry timer %+v, want one calling Expire in 1m0s", tm)
+	if tm := sc.Timer(banners.ActorType, "b1", expireName); tm == nil || tm.CallBack != "Expire" || tm.DueTime != "1m0s" || tm.Period != "1s" {
+		t.Fatalf("expiry timer %+v, want one calling Expire in 1m0s, every 1s", tm)
 	}
 
-	now = now.Add(55 * time.Second) // 5 s after m1's expiresAt
+	now = start.Add(65 * time.Second) // 5 s after m1's expiresAt
 	a.ReminderCall(expireName, nil, "", "")
-	v, _ := a.Get(ctx)
-	if v.Current == nil || v.Current.ID != "m2" || len(v.History) != 1 || v.History[0].ID != "m1" {
-		t.Fatalf("after the reminder: current %+v, history %+v", v.Current, v.History)
+	s := stored(t, sc)
+	if s.Current == nil || s.Current.ID != "m2" || len(s.History) != 1 || s.History[0].ID != "m1" {
+		t.Fatalf("stored after the reminder: current %+v, history %+v", s.Current, s.History)
 	}
-	if want := time.Date(2026, 11, 25, 12, 1, 0, 0, time.UTC); !v.Current.ShownAt.Equal(want) {
-		t.Errorf("m2 shown at %s, want at m1's expiry %s", v.Current.ShownAt, want)
+	m1 := s.History[0]
+	if m1.ExpiredAt == nil || !m1.ExpiredAt.Equal(now) || m1.ExpiryDelaySeconds == nil || *m1.ExpiryDelaySeconds != 5 {
+		t.Errorf("m1 expired at %v, %v s late; want at %s, 5 s late", m1.ExpiredAt, m1.ExpiryDelaySeconds, now)
 	}
-	if r := sc.Reminder(banners.ActorType, "b1", expireName); r == nil || r.DueTime != "55s" {
-		t.Errorf("reminder %+v, want one due in 55s (m2's expiry)", r)
+	if !s.Current.ShownAt.Equal(now) || !s.Current.ExpiresAt.Equal(now.Add(time.Minute)) {
+		t.Errorf("m2 shown %s until %s, want from when it appeared (%s) for its full minute", s.Current.ShownAt, s.Current.ExpiresAt, now)
+	}
+	if r := sc.Reminder(banners.ActorType, "b1", expireName); r == nil || r.DueTime != "1m0s" {
+		t.Errorf("reminder %+v, want one due in 1m0s (m2's expiry)", r)
+	}
+	evs := events(t, sc)
+	if last := evs[len(evs)-1]; last.Change != "expired" || len(last.Banner.History) != 1 || last.Banner.History[0].ExpiryDelaySeconds == nil || *last.Banner.History[0].ExpiryDelaySeconds != 5 {
+		t.Errorf("last event %+v, want expired showing m1 5 s late", last)
 	}
 
 	// The timer does the same when it fires first (scheduler away); the
@@ -107,6 +135,9 @@ func TestReminderAdvancesTheQueue(t *testing.T) {
 	now = now.Add(time.Minute)
 	if err := a.Expire(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if s := stored(t, sc); s.Current != nil || len(s.History) != 2 || *s.History[1].ExpiryDelaySeconds != 0 {
+		t.Fatalf("stored after the timer: current %+v, history %+v", s.Current, s.History)
 	}
 	a.ReminderCall(expireName, nil, "", "")
 	if sc.Reminder(banners.ActorType, "b1", expireName) != nil || sc.Timer(banners.ActorType, "b1", expireName) != nil {
@@ -116,14 +147,57 @@ func TestReminderAdvancesTheQueue(t *testing.T) {
 	for _, ev := range events(t, sc) {
 		changes = append(changes, ev.Change)
 	}
-	want := []string{"registered", "shown", "queued", "expired", "expired"}
-	if len(changes) != len(want) {
+	if want := []string{"registered", "shown", "queued", "expired", "expired"}; !slices.Equal(changes, want) {
 		t.Fatalf("events %v, want %v", changes, want)
 	}
-	for i := range want {
-		if changes[i] != want[i] {
-			t.Fatalf("events %v, want %v", changes, want)
-		}
+}
+
+// A read never takes a message down: past expiresAt, with no trigger run,
+// Get shows the message still up and nothing is written or announced.
+func TestAReadChangesNothing(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	sc := daprtest.New()
+	a := newActor(t, sc, &now)
+	ctx := context.Background()
+	if _, err := a.PostMessage(ctx, banners.Post{ID: "m1", Text: "one"}); err != nil {
+		t.Fatal(err)
+	}
+	before, events := stored(t, sc), len(sc.Events())
+	now = now.Add(2 * time.Minute)
+	v, err := a.Get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Current == nil || v.Current.ID != "m1" || len(v.History) != 0 {
+		t.Fatalf("read shows %+v, history %+v: a read took the message down", v.Current, v.History)
+	}
+	if after := stored(t, sc); after.Version != before.Version || len(sc.Events()) != events {
+		t.Fatalf("a read wrote (version %d → %d) or announced (%d → %d events)", before.Version, after.Version, events, len(sc.Events()))
+	}
+}
+
+// A trigger that fires before the message is due (the reminder's due time
+// rounded by the scheduler, or a timer that died with its sidecar) changes
+// nothing and arms the timer for the exact time left, so the message does
+// not stay up a whole period longer.
+func TestAnEarlyTriggerArmsTheTimerForTheTimeLeft(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	sc := daprtest.New()
+	a := newActor(t, sc, &now)
+	ctx := context.Background()
+	if _, err := a.PostMessage(ctx, banners.Post{ID: "m1", Text: "one"}); err != nil {
+		t.Fatal(err)
+	}
+	version := stored(t, sc).Version
+	now = now.Add(59*time.Second + 600*time.Millisecond)
+	a.ReminderCall(expireName, nil, "", "")
+	if s := stored(t, sc); s.Version != version || s.Current == nil || s.Current.ID != "m1" {
+		t.Fatalf("an early trigger changed the banner: %+v", s)
+	}
+	if tm := sc.Timer(banners.ActorType, "b1", expireName); tm == nil || tm.DueTime != "400ms" {
+		t.Fatalf("timer %+v, want one due in the 400ms left", tm)
 	}
 }
 
@@ -141,9 +215,11 @@ func events(t *testing.T, sc *daprtest.Sidecar) []banners.Event {
 }
 
 // With the scheduler away, a message still shows (its timer is armed) and
-// the post does not fail; the timer's next run registers the reminder once
-// the scheduler is back, so expiry is durable again.
+// the post does not fail; the timer runs within reminderRetry and
+// registers the reminder once the scheduler is back, so expiry is durable
+// again well before the message is due.
 func TestATimerReArmsAReminderThatFailedToRegister(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	sc := daprtest.New()
 	a := newActor(t, sc, &now)
@@ -154,22 +230,25 @@ func TestATimerReArmsAReminderThatFailedToRegister(t *testing.T) {
 	if err != nil || res.Outcome != banners.OutcomeShown {
 		t.Fatalf("post with the scheduler away: %+v %v", res, err)
 	}
-	if sc.Timer(banners.ActorType, "b1", expireName) == nil {
-		t.Fatal("no expiry timer while the scheduler is away")
+	if tm := sc.Timer(banners.ActorType, "b1", expireName); tm == nil || tm.DueTime != "2s" {
+		t.Fatalf("expiry timer %+v while the scheduler is away, want one due in 2s to retry the reminder", tm)
 	}
 	if sc.Reminder(banners.ActorType, "b1", expireName) != nil {
 		t.Fatal("a reminder registered although the scheduler was away")
 	}
 
 	sc.SchedulerDown = false
-	now = now.Add(5 * time.Second) // the timer's period, before expiry
+	now = now.Add(2 * time.Second)
 	if err := a.Expire(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if r := sc.Reminder(banners.ActorType, "b1", expireName); r == nil || r.DueTime != "55s" {
-		t.Fatalf("reminder after the timer ran: %+v, want one due in 55s", r)
+	if r := sc.Reminder(banners.ActorType, "b1", expireName); r == nil || r.DueTime != "58s" {
+		t.Fatalf("reminder after the timer ran: %+v, want one due in 58s", r)
 	}
-	if v, _ := a.Get(ctx); v.Current == nil || v.Current.ID != "m1" {
-		t.Fatalf("the timer's early run changed what shows: %+v", v.Current)
+	if tm := sc.Timer(banners.ActorType, "b1", expireName); tm == nil || tm.DueTime != "58s" {
+		t.Fatalf("timer after the reminder is back: %+v, want one due at expiry (58s)", tm)
+	}
+	if s := stored(t, sc); s.Current == nil || s.Current.ID != "m1" {
+		t.Fatalf("the timer's early run changed what shows: %+v", s.Current)
 	}
 }

@@ -56,11 +56,13 @@ func (x *Index) Add(ctx context.Context, id string) error {
 			return err
 		}
 		switch {
+		case found && slices.Contains(p.IDs, id):
+			// A retried registration (checked before fullness: the id
+			// may have filled this page).
+			return nil
 		case found && len(p.IDs) >= x.pageSize:
 			n++
 			continue
-		case found && slices.Contains(p.IDs, id):
-			return nil // a retried registration
 		case found:
 			p.IDs = append(p.IDs, id)
 		default:

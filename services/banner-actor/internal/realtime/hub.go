@@ -82,12 +82,9 @@ func (h *Hub) Publish(bannerID string, raw []byte) {
 // HandleEvent decodes a banner-updated event from pub/sub and publishes it.
 // A malformed event is reported and dropped (retrying cannot fix it).
 func (h *Hub) HandleEvent(raw []byte) error {
-	var ev banners.Event
-	if fe := jobs.DecodeStrict(raw, &ev, "event"); fe != nil {
+	ev, fe := banners.DecodeEvent(raw)
+	if fe != nil {
 		return fe
-	}
-	if ev.BannerID == "" || ev.Version <= 0 {
-		return &jobs.FieldError{Field: "event", Reason: "needs bannerId and a positive version"}
 	}
 	h.Publish(ev.BannerID, raw)
 	return nil

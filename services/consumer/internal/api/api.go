@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,9 +15,11 @@ import (
 	"github.com/airdisplay/platform/services/daprapp/observability"
 )
 
-// Processor handles one delivered message.
+// Processor handles one delivered message, or sets aside one that can
+// never be processed.
 type Processor interface {
 	Process(ctx context.Context, raw []byte) error
+	SetAside(ctx context.Context, raw []byte, reason string) error
 }
 
 // Binding receives deliveries and drains them on shutdown.
@@ -44,15 +47,18 @@ func (b *Binding) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.inFlight.Add(1)
 	defer b.inFlight.Done()
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, b.maxBody))
-	if err != nil {
-		// An oversize message can never be processed: hand it to the
-		// processor as unparseable so it is set aside, not redelivered.
-		raw = []byte("message exceeds the consumer's body limit")
-	}
 	// The job runs to completion even if daprd gives up waiting: its
 	// outcome is committed, and a redelivery finds it.
 	ctx := context.WithoutCancel(r.Context())
-	if err := b.proc.Process(ctx, raw); err != nil {
+	if err != nil {
+		// An oversize message can never be processed: it is set aside,
+		// not redelivered, under an id from what was read of it, so two
+		// oversize messages are two dead letters.
+		err = b.proc.SetAside(ctx, raw, fmt.Sprintf("exceeds the consumer's limit of %d bytes (MAX_MESSAGE_BYTES); %v", b.maxBody, err))
+	} else {
+		err = b.proc.Process(ctx, raw)
+	}
+	if err != nil {
 		b.log.Debug("delivery not acknowledged", "error", err, "trace_id", observability.TraceID(r.Context()))
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

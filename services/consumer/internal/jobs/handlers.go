@@ -72,7 +72,7 @@ func burn(ctx context.Context, d time.Duration) {
 func BannerMessage(c dapr.Client, actorType string) Handler {
 	return func(ctx context.Context, job contract.Message, _ int) (json.RawMessage, error) {
 		var p contract.BannerMessagePayload
-		if fe := contract.DecodeStrict(job.Payload, &p, "payload"); fe != nil {
+		if fe := contract.DecodeStrictText(job.Payload, &p, "payload"); fe != nil {
 			return nil, Permanent(fe)
 		}
 		if errs := p.Validate(contract.DefaultLimits); len(errs) > 0 {

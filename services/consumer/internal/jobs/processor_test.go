@@ -1,0 +1,183 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	contract "github.com/airdisplay/platform/services/contracts/jobs"
+	"github.com/airdisplay/platform/services/contracts/jobstore"
+	"github.com/airdisplay/platform/services/daprapp/daprtest"
+)
+
+// counted is a job handler that counts its executions, the way a test
+// sees a doubled side effect without trusting the effect marker.
+type counted struct {
+	runs atomic.Int64
+	fail func(attempt int) error // nil: every attempt succeeds
+	gate chan struct{}           // if set, each run waits for it
+}
+
+func (c *counted) handle(ctx context.Context, _ contract.Message, attempt int) (json.RawMessage, error) {
+	c.runs.Add(1)
+	if c.gate != nil {
+		select {
+		case <-c.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if c.fail != nil {
+		if err := c.fail(attempt); err != nil {
+			return nil, err
+		}
+	}
+	return json.RawMessage(`{}`), nil
+}
+
+func newTestProcessor(t *testing.T, h Handler, maxAttempts int) (*Processor, *jobstore.Store, *prometheus.Registry) {
+	t.Helper()
+	sc := daprtest.New()
+	store := jobstore.NewStore(sc, "jobstore")
+	reg := prometheus.NewRegistry()
+	p := NewProcessor(store, map[string]Handler{"test.count": h}, Config{MaxAttempts: maxAttempts, Timeout: 10 * time.Second, Instance: "test"},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), reg)
+	return p, store, reg
+}
+
+func message(id string) []byte {
+	raw, _ := json.Marshal(contract.Message{ID: id, Type: "test.count", Payload: json.RawMessage(`{}`)})
+	return raw
+}
+
+// A delivery of a job whose outcome is committed (a redelivery after a
+// crash between commit and acknowledgement) is acknowledged without
+// running the handler again.
+func TestARedeliveredCommittedJobDoesNotRunAgain(t *testing.T) {
+	t.Parallel()
+	var h counted
+	p, store, _ := newTestProcessor(t, h.handle, 3)
+	ctx := context.Background()
+	for range 3 {
+		if err := p.Process(ctx, message("j1")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := h.runs.Load(); n != 1 {
+		t.Fatalf("the handler ran %d times for one job", n)
+	}
+	if rec, _, _ := store.Get(ctx, "j1"); rec == nil || rec.Status != contract.StatusSucceeded || rec.Attempts != 1 {
+		t.Fatalf("record %+v", rec)
+	}
+}
+
+// Deliveries of one job that overlap (a redelivery while the first
+// consumer still runs it) may both run the handler, but exactly one
+// commits the job's effects: counted by the commits the processor made,
+// not by the marker.
+func TestOverlappingDeliveriesCommitTheEffectsOnce(t *testing.T) {
+	t.Parallel()
+	h := counted{gate: make(chan struct{})}
+	p, store, reg := newTestProcessor(t, h.handle, 10)
+	ctx := context.Background()
+	const deliveries = 6
+	var wg sync.WaitGroup
+	for range deliveries {
+		wg.Go(func() { _ = p.Process(ctx, message("j2")) })
+	}
+	// Let every delivery that got as far as the handler finish together.
+	for h.runs.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	close(h.gate)
+	wg.Wait()
+	// Redeliveries until the job is acknowledged, as the queue would.
+	for p.Process(ctx, message("j2")) != nil {
+	}
+	commits := counter(t, reg, "jobs_side_effects_committed_total")
+	if commits != 1 {
+		t.Fatalf("effects committed %v times by %d handler runs", commits, h.runs.Load())
+	}
+	var eff Effect
+	if found, err := store.Effect(ctx, "j2", &eff); !found || err != nil {
+		t.Fatalf("no effect marker: %v", err)
+	}
+}
+
+// counter sums a counter of the registry over its labels.
+func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			for _, m := range mf.GetMetric() {
+				total += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return total
+}
+
+// Between attempts the record says failed, with the attempt count and the
+// error; the next attempt succeeds; after the last attempt the job is
+// dead-lettered and listed.
+func TestAFailedAttemptIsRecordedAsFailedThenRetried(t *testing.T) {
+	t.Parallel()
+	h := counted{fail: func(attempt int) error {
+		if attempt == 1 {
+			return errors.New("first attempt fails")
+		}
+		return nil
+	}}
+	p, store, _ := newTestProcessor(t, h.handle, 3)
+	ctx := context.Background()
+	if err := p.Process(ctx, message("j3")); err == nil {
+		t.Fatal("a failed attempt was acknowledged")
+	}
+	rec, _, _ := store.Get(ctx, "j3")
+	if rec == nil || rec.Status != contract.StatusFailed || rec.Attempts != 1 || rec.LastError == "" || rec.FinishedAt != nil {
+		t.Fatalf("record between attempts: %+v, want failed after 1 attempt with its error", rec)
+	}
+	if err := p.Process(ctx, message("j3")); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _, _ = store.Get(ctx, "j3"); rec.Status != contract.StatusSucceeded || rec.Attempts != 2 || rec.LastError != "" {
+		t.Fatalf("record after the retry: %+v", rec)
+	}
+}
+
+func TestTheLastFailedAttemptDeadLettersTheJob(t *testing.T) {
+	t.Parallel()
+	h := counted{fail: func(int) error { return errors.New("always") }}
+	p, store, _ := newTestProcessor(t, h.handle, 3)
+	ctx := context.Background()
+	for i := 1; i <= 3; i++ {
+		err := p.Process(ctx, message("j4"))
+		if (i < 3) != (err != nil) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	rec, _, _ := store.Get(ctx, "j4")
+	if rec.Status != contract.StatusDeadLettered || rec.Attempts != 3 {
+		t.Fatalf("record %+v", rec)
+	}
+	dl, err := store.DeadLetters(ctx)
+	if err != nil || len(dl) != 1 || dl[0].ID != "j4" {
+		t.Fatalf("dead letters %+v %v", dl, err)
+	}
+	if h.runs.Load() != 3 {
+		t.Fatalf("handler ran %d times, want 3", h.runs.Load())
+	}
+}
