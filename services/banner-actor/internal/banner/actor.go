@@ -123,6 +123,8 @@ type Actor struct {
 	// armed is the message the expiry reminder was last registered for by
 	// this activation; the timer re-registers it when it is not current.
 	armed string
+	// expiring is set while a kicked Expire turn is on its way.
+	expiring atomic.Bool
 }
 
 // Type is the actor type.
@@ -463,9 +465,11 @@ func (a *Actor) scheduleExpiry(ctx context.Context, s *state, now time.Time, ret
 			a.armed = s.Current.ID
 		}
 	}
-	due := remaining
+	// From now, not from before the call: it may have waited up to
+	// schedulerTimeout.
+	due := max(s.Current.ExpiresAt.Sub(a.d.Now()), 0)
 	if a.armed == "" {
-		due = min(remaining, reminderRetry)
+		due = min(due, reminderRetry)
 	}
 	a.armTimer(ctx, due)
 }
@@ -474,24 +478,54 @@ func (a *Actor) scheduleExpiry(ctx context.Context, s *state, now time.Time, ret
 func (a *Actor) armTimer(ctx context.Context, due time.Duration) {
 	err := a.d.Dapr.RegisterActorTimer(ctx, &dapr.RegisterActorTimerRequest{
 		ActorType: banners.ActorType, ActorID: a.ID(), Name: expireName,
-		DueTime: due.String(), Period: expiryPeriod.String(), CallBack: "Expire",
+		DueTime: due.String(), Period: expiryPeriod.String(), CallBack: "ExpiryDue",
 	})
 	if err != nil {
 		a.d.Log.Warn("register expiry timer; the reminder remains", "banner", a.ID(), "error", err)
 	}
 }
 
-// ReminderCall runs when the expiry reminder fires.
+// ReminderCall runs when the expiry reminder fires: it starts an Expire
+// turn (kick) and returns.
 func (a *Actor) ReminderCall(name string, _ []byte, _, _ string) {
 	if name != expireName {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	a.expire(ctx)
+	a.kick()
 }
 
-// Expire runs when the expiry timer fires (its callback method).
+// ExpiryDue is the expiry timer's callback: it starts an Expire turn
+// (kick) and returns.
+func (a *Actor) ExpiryDue(context.Context) error {
+	a.kick()
+	return nil
+}
+
+// kick invokes Expire on this banner through the sidecar, as a turn of its
+// own, without waiting for it. A trigger must return at once: daprd 1.16
+// runs all of a sidecar's actor timers one after another, so a callback
+// that waited on the state store or the scheduler (both away in a fault)
+// would hold back the expiry of every banner the sidecar hosts. A kick
+// while one is on its way does nothing; a failed one is repeated by the
+// triggers' period.
+func (a *Actor) kick() {
+	if !a.expiring.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer a.expiring.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := a.d.Dapr.InvokeActor(ctx, &dapr.InvokeActorRequest{
+			ActorType: banners.ActorType, ActorID: a.ID(), Method: "Expire",
+		})
+		if err != nil {
+			a.d.Log.Warn("expiry turn failed; the next trigger repeats it", "banner", a.ID(), "error", err)
+		}
+	}()
+}
+
+// Expire takes down what is due, in a turn kicked by either trigger.
 func (a *Actor) Expire(ctx context.Context) error {
 	a.expire(ctx)
 	return nil

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	dapr "github.com/dapr/go-sdk/client"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/airdisplay/platform/services/contracts/banners"
@@ -105,12 +106,12 @@ func TestReminderAdvancesTheQueue(t *testing.T) {
 	if r := sc.Reminder(banners.ActorType, "b1", expireName); r == nil || r.DueTime != "1m0s" || r.Period != "1s" {
 		t.Fatalf("expiry reminder %+v, want one due in 1m0s repeating every 1s", r)
 	}
-	if tm := sc.Timer(banners.ActorType, "b1", expireName); tm == nil || tm.CallBack != "Expire" || tm.DueTime != "1m0s" || tm.Period != "1s" {
-		t.Fatalf("expiry timer %+v, want one calling Expire in 1m0s, every 1s", tm)
+	if tm := sc.Timer(banners.ActorType, "b1", expireName); tm == nil || tm.CallBack != "ExpiryDue" || tm.DueTime != "1m0s" || tm.Period != "1s" {
+		t.Fatalf("expiry timer %+v, want one calling ExpiryDue in 1m0s, every 1s", tm)
 	}
 
 	now = start.Add(65 * time.Second) // 5 s after m1's expiresAt
-	a.ReminderCall(expireName, nil, "", "")
+	must(t, a.Expire(ctx))            // as the reminder's kick does
 	s := stored(t, sc)
 	if s.Current == nil || s.Current.ID != "m2" || len(s.History) != 1 || s.History[0].ID != "m1" {
 		t.Fatalf("stored after the reminder: current %+v, history %+v", s.Current, s.History)
@@ -139,7 +140,7 @@ func TestReminderAdvancesTheQueue(t *testing.T) {
 	if s := stored(t, sc); s.Current != nil || len(s.History) != 2 || *s.History[1].ExpiryDelaySeconds != 0 {
 		t.Fatalf("stored after the timer: current %+v, history %+v", s.Current, s.History)
 	}
-	a.ReminderCall(expireName, nil, "", "")
+	must(t, a.Expire(ctx)) // as the reminder's kick does
 	if sc.Reminder(banners.ActorType, "b1", expireName) != nil || sc.Timer(banners.ActorType, "b1", expireName) != nil {
 		t.Error("reminder or timer still registered with nothing on show")
 	}
@@ -192,7 +193,7 @@ func TestAnEarlyTriggerArmsTheTimerForTheTimeLeft(t *testing.T) {
 	}
 	version := stored(t, sc).Version
 	now = now.Add(59*time.Second + 600*time.Millisecond)
-	a.ReminderCall(expireName, nil, "", "")
+	must(t, a.Expire(ctx)) // as the reminder's kick does
 	if s := stored(t, sc); s.Version != version || s.Current == nil || s.Current.ID != "m1" {
 		t.Fatalf("an early trigger changed the banner: %+v", s)
 	}
@@ -250,5 +251,62 @@ func TestATimerReArmsAReminderThatFailedToRegister(t *testing.T) {
 	}
 	if s := stored(t, sc); s.Current == nil || s.Current.ID != "m1" {
 		t.Fatalf("the timer's early run changed what shows: %+v", s.Current)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Both triggers only start an Expire turn through the sidecar and return
+// at once, even while that turn cannot finish (daprd runs a sidecar's
+// timers one after another: a waiting callback would hold back every
+// banner's expiry). A trigger while one turn is on its way starts no
+// second; once it is done, the next trigger starts another.
+func TestTriggersKickAnExpireTurnWithoutWaiting(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	sc := daprtest.New()
+	a := newActor(t, sc, &now)
+	calls := make(chan *dapr.InvokeActorRequest, 10)
+	release := make(chan struct{})
+	sc.Actor = func(_ context.Context, req *dapr.InvokeActorRequest) (*dapr.InvokeActorResponse, error) {
+		calls <- req
+		<-release // the turn cannot finish: state store away
+		return &dapr.InvokeActorResponse{}, nil
+	}
+	returned := make(chan struct{})
+	go func() {
+		_ = a.ExpiryDue(context.Background())
+		a.ReminderCall(expireName, nil, "", "")
+		close(returned)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a trigger waited for the Expire turn")
+	}
+	req := <-calls
+	if req.ActorType != banners.ActorType || req.ActorID != "b1" || req.Method != "Expire" {
+		t.Fatalf("kicked %+v, want Banner/b1 Expire", req)
+	}
+	select {
+	case extra := <-calls:
+		t.Fatalf("a second turn %+v started while the first was on its way", extra)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for a.expiring.Load() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	_ = a.ExpiryDue(context.Background())
+	select {
+	case <-calls:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no turn kicked after the first one finished")
 	}
 }
