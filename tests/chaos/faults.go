@@ -14,19 +14,23 @@ import (
 type fault struct {
 	Name    string
 	process func(*stack.Stack) *supervisor.Process
+	// expiry is true when banner expiry cannot run while the process is
+	// down (the actor's app and sidecar, placement, the state store): an
+	// expiry due in its outage is owed lateAfter after it serves again.
+	expiry bool
 }
 
 // faults are injected in this order by default: the apps and their
 // sidecars first, then the control plane, then the stores and the broker.
 var faults = []fault{
-	{"consumer", func(s *stack.Stack) *supervisor.Process { return s.Apps("consumer")[0].AppProcess() }},
-	{"consumer-daprd", func(s *stack.Stack) *supervisor.Process { return s.Apps("consumer")[1].Sidecar() }},
-	{"banner-actor", func(s *stack.Stack) *supervisor.Process { return s.Apps("banner-actor")[0].AppProcess() }},
-	{"banner-actor-daprd", func(s *stack.Stack) *supervisor.Process { return s.Apps("banner-actor")[1].Sidecar() }},
-	{"placement", func(s *stack.Stack) *supervisor.Process { return s.Infra("placement") }},
-	{"scheduler", func(s *stack.Stack) *supervisor.Process { return s.Infra("scheduler") }},
-	{"redis", func(s *stack.Stack) *supervisor.Process { return s.Infra("redis") }},
-	{"rabbitmq", func(s *stack.Stack) *supervisor.Process { return s.Infra("rabbitmq") }},
+	{"consumer", func(s *stack.Stack) *supervisor.Process { return s.Apps("consumer")[0].AppProcess() }, false},
+	{"consumer-daprd", func(s *stack.Stack) *supervisor.Process { return s.Apps("consumer")[1].Sidecar() }, false},
+	{"banner-actor", func(s *stack.Stack) *supervisor.Process { return s.Apps("banner-actor")[0].AppProcess() }, true},
+	{"banner-actor-daprd", func(s *stack.Stack) *supervisor.Process { return s.Apps("banner-actor")[1].Sidecar() }, true},
+	{"placement", func(s *stack.Stack) *supervisor.Process { return s.Infra("placement") }, true},
+	{"scheduler", func(s *stack.Stack) *supervisor.Process { return s.Infra("scheduler") }, false},
+	{"redis", func(s *stack.Stack) *supervisor.Process { return s.Infra("redis") }, true},
+	{"rabbitmq", func(s *stack.Stack) *supervisor.Process { return s.Infra("rabbitmq") }, false},
 }
 
 func faultNames() []string {
@@ -53,6 +57,7 @@ type faultResult struct {
 	Restarted time.Duration // from the kill until the stack had it running again
 	Recovered time.Duration // from the kill until a job and a banner post were accepted again
 	Err       string
+	expiry    bool // expiry depends on the process (fault.expiry)
 
 	// Expiries due between this kill and the next that came down late,
 	// and the worst of them: what the fault cost the banners' 60 s.
@@ -64,7 +69,7 @@ type faultResult struct {
 // restart it (the only thing that brings it back: no manual step), then
 // for the platform to accept jobs and banner posts again.
 func (r *runner) inject(ctx context.Context, f fault) faultResult {
-	res := faultResult{Name: f.Name}
+	res := faultResult{Name: f.Name, expiry: f.expiry}
 	victim := f.process(r.stack)
 	if victim == nil || !victim.Running() {
 		res.Err = "process not running before the fault"

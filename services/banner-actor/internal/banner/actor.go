@@ -123,8 +123,11 @@ type Actor struct {
 	// armed is the message the expiry reminder was last registered for by
 	// this activation; the timer re-registers it when it is not current.
 	armed string
-	// expiring is set while a kicked Expire turn is on its way.
-	expiring atomic.Bool
+	// kicks: while a kicked Expire turn is on its way (kicking), a trigger
+	// asks for one more after it (kickAgain).
+	kickMu    sync.Mutex
+	kicking   bool
+	kickAgain bool
 }
 
 // Type is the actor type.
@@ -506,23 +509,40 @@ func (a *Actor) ExpiryDue(context.Context) error {
 // runs all of a sidecar's actor timers one after another, so a callback
 // that waited on the state store or the scheduler (both away in a fault)
 // would hold back the expiry of every banner the sidecar hosts. A kick
-// while one is on its way does nothing; a failed one is repeated by the
-// triggers' period.
+// while a turn is on its way runs one more right after it (the timer may
+// have been re-armed for now by that very turn); a failed turn is
+// repeated by the triggers' period.
 func (a *Actor) kick() {
-	if !a.expiring.CompareAndSwap(false, true) {
+	a.kickMu.Lock()
+	defer a.kickMu.Unlock()
+	if a.kicking {
+		a.kickAgain = true
 		return
 	}
+	a.kicking = true
 	go func() {
-		defer a.expiring.Store(false)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, err := a.d.Dapr.InvokeActor(ctx, &dapr.InvokeActorRequest{
-			ActorType: banners.ActorType, ActorID: a.ID(), Method: "Expire",
-		})
-		if err != nil {
-			a.d.Log.Warn("expiry turn failed; the next trigger repeats it", "banner", a.ID(), "error", err)
+		for {
+			a.invokeExpire()
+			a.kickMu.Lock()
+			again := a.kickAgain
+			a.kicking, a.kickAgain = again, false
+			a.kickMu.Unlock()
+			if !again {
+				return
+			}
 		}
 	}()
+}
+
+func (a *Actor) invokeExpire() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := a.d.Dapr.InvokeActor(ctx, &dapr.InvokeActorRequest{
+		ActorType: banners.ActorType, ActorID: a.ID(), Method: "Expire",
+	})
+	if err != nil {
+		a.d.Log.Warn("expiry turn failed; the next trigger repeats it", "banner", a.ID(), "error", err)
+	}
 }
 
 // Expire takes down what is due, in a turn kicked by either trigger.
