@@ -144,7 +144,8 @@ func (in *Instance) Start(ctx context.Context) error {
 	in.keep(app, appSpec, func() **supervisor.Process { return &in.app })
 	// `go run` compiles first, so allow for a cold build.
 	if err := waitHTTP(ctx, app, in.URL()+"/healthz", 5*time.Minute); err != nil {
-		return err
+		// The app waits for its sidecar, so the sidecar's log usually says why.
+		return fmt.Errorf("%w\nits sidecar's log %s:\n%s", err, daprd.LogPath, tail(daprd.LogPath, 30))
 	}
 	return waitHTTP(ctx, daprd, in.DaprURL()+"/v1.0/healthz", 2*time.Minute)
 }
