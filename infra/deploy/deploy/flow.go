@@ -14,6 +14,9 @@ func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 	if err := d.CheckPrerequisites(ctx); err != nil {
 		return Outputs{}, err
 	}
+	if d.cfg.UsesHelmProvisioner() {
+		return d.deployKindWithHelm(ctx)
+	}
 	kubeconfig := ""
 	if d.cfg.Env == "kind" {
 		var err error
@@ -24,6 +27,9 @@ func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 			d.cfg.Vars = map[string]string{}
 		}
 		d.cfg.Vars["kubeconfig_path"] = kubeconfig
+		if _, set := d.cfg.Vars["offline_node"]; !set {
+			d.cfg.Vars["offline_node"] = fmt.Sprint(OfflineNode())
+		}
 	}
 	if err := d.Init(ctx); err != nil {
 		return Outputs{}, err
@@ -34,6 +40,9 @@ func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 	}
 	switch o.Flavor {
 	case "kind":
+		// After the releases (Terraform waits for their pods): on the
+		// offline node LoadPlatformImages must run first; the helm
+		// provisioner (deployKindWithHelm) does so.
 		err = d.LoadImagesIntoKind(ctx)
 	case "azure":
 		if err = d.PushImages(ctx, o.RegistryLoginServer); err == nil {
