@@ -62,12 +62,16 @@ func New(cfg Config) (*Deployer, error) {
 	if cfg.KindCluster == "" {
 		cfg.KindCluster = "airdisplay"
 	}
+	// Unset: KIND_PROVISIONER (so `KIND_PROVISIONER=helm make e2e-kind`
+	// reaches the e2e's deployer too), else terraform.
 	if cfg.KindProvisioner == "" {
-		cfg.KindProvisioner = ProvisionerTerraform
+		cfg.KindProvisioner = Provisioner(os.Getenv(ProvisionerEnv))
 	}
-	if _, err := ParseProvisioner(string(cfg.KindProvisioner)); err != nil {
+	p, err := ParseProvisioner(string(cfg.KindProvisioner))
+	if err != nil {
 		return nil, err
 	}
+	cfg.KindProvisioner = p
 	if cfg.UsesHelmProvisioner() {
 		// No Terraform: the releases go in through Helm.
 		return &Deployer{cfg: cfg}, nil

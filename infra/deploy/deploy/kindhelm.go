@@ -199,7 +199,12 @@ func (d *Deployer) deployKindWithHelm(ctx context.Context) (Outputs, error) {
 	if err != nil {
 		return Outputs{}, err
 	}
-	d.cfg.KindCluster = o.ClusterName
+	// The cluster is the one asked for (-var cluster_name, else
+	// Config.KindCluster: the e2e makes one of its own).
+	if _, set := d.cfg.Vars["cluster_name"]; set {
+		d.cfg.KindCluster = o.ClusterName
+	}
+	o.ClusterName = d.cfg.KindCluster
 	helm, err := d.helm()
 	if err != nil {
 		return o, err

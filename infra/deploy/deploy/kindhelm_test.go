@@ -53,6 +53,10 @@ func TestProvisionerSelection(t *testing.T) {
 	if _, err := New(Config{Env: "kind", RepoRoot: repoRoot, KindProvisioner: "ansible"}); err == nil {
 		t.Error("an unknown provisioner was accepted")
 	}
+	t.Setenv(ProvisionerEnv, "helm")
+	if d, err := New(Config{Env: "kind", RepoRoot: repoRoot, TerraformPath: "/nonexistent/terraform"}); err != nil || !d.cfg.UsesHelmProvisioner() {
+		t.Errorf("%s=helm must pick the helm provisioner when Config leaves it unset (err %v)", ProvisionerEnv, err)
+	}
 }
 
 func TestKindReleasesFollowTerraformsOrderAndFiles(t *testing.T) {
