@@ -9,7 +9,10 @@ import (
 )
 
 // Deploy provisions the environment and installs the platform on it:
-// prerequisites, (kind) cluster, terraform init+apply, images, helm.
+// prerequisites, (kind) cluster, images and volume directories,
+// terraform init+apply, (azure) images, helm. With KIND_PROVISIONER=helm
+// the kind environment's releases go in without Terraform
+// (deployKindWithHelm).
 func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 	if err := d.CheckPrerequisites(ctx); err != nil {
 		return Outputs{}, err
@@ -30,6 +33,15 @@ func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 		if _, set := d.cfg.Vars["offline_node"]; !set {
 			d.cfg.Vars["offline_node"] = fmt.Sprint(OfflineNode())
 		}
+		// Before the releases, which wait for their pods.
+		if err := d.loadKindImages(ctx); err != nil {
+			return Outputs{}, err
+		}
+		if d.cfg.Vars["offline_node"] == "true" {
+			if err := d.prepareStaticVolumes(); err != nil {
+				return Outputs{}, err
+			}
+		}
 	}
 	if err := d.Init(ctx); err != nil {
 		return Outputs{}, err
@@ -40,10 +52,7 @@ func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 	}
 	switch o.Flavor {
 	case "kind":
-		// After the releases (Terraform waits for their pods): on the
-		// offline node LoadPlatformImages must run first; the helm
-		// provisioner (deployKindWithHelm) does so.
-		err = d.LoadImagesIntoKind(ctx)
+		// Images were loaded before terraform apply.
 	case "azure":
 		if err = d.PushImages(ctx, o.RegistryLoginServer); err == nil {
 			kubeconfig, err = d.AKSKubeconfig(ctx, o)

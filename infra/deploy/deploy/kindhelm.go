@@ -220,16 +220,7 @@ func (d *Deployer) deployKindWithHelm(ctx context.Context) (Outputs, error) {
 		return o, err
 	}
 	// Every image goes into the nodes before any release waits for its pods.
-	if err := p.step("images into the nodes", func() error {
-		if err := d.LoadImagesIntoKind(ctx); err != nil {
-			return err
-		}
-		if d.cfg.LoadPlatformImages == nil {
-			fmt.Fprintln(d.cfg.Stdout, "no platform image loader: Dapr, KEDA, Redis and RabbitMQ images are pulled by the nodes")
-			return nil
-		}
-		return d.cfg.LoadPlatformImages(ctx, d.kind, d.cfg.Stdout)
-	}); err != nil {
+	if err := p.step("images into the nodes", func() error { return d.loadKindImages(ctx) }); err != nil {
 		return o, err
 	}
 	if err := p.step("static volume directories", func() error {
@@ -261,6 +252,20 @@ func (d *Deployer) deployKindWithHelm(ctx context.Context) (Outputs, error) {
 		}
 	}
 	return o, p.step("chart airdisplay", func() error { return d.HelmInstall(ctx, o, kubeconfig) })
+}
+
+// loadKindImages loads the services' images and, through
+// Config.LoadPlatformImages, those of Dapr, KEDA, Redis and RabbitMQ into
+// the kind nodes: before any release waits for its pods.
+func (d *Deployer) loadKindImages(ctx context.Context) error {
+	if err := d.LoadImagesIntoKind(ctx); err != nil {
+		return err
+	}
+	if d.cfg.LoadPlatformImages == nil {
+		fmt.Fprintln(d.cfg.Stdout, "no platform image loader: the nodes pull the Dapr, KEDA, Redis and RabbitMQ images")
+		return nil
+	}
+	return d.cfg.LoadPlatformImages(ctx, d.kind, d.cfg.Stdout)
 }
 
 // prepareStaticVolumes creates, on every node, the directories of the
