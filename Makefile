@@ -193,7 +193,7 @@ test-kind: kind-image ## A real kind cluster from the offline image: node, kube-
 	cd tests/e2e && GOWORK=off go test -tags kind_cluster -run '^TestKindCluster$$' -count=1 -timeout 30m -v ./...
 
 .PHONY: e2e-kind
-e2e-kind: helm ## The end-to-end scenario on a new kind cluster, KEDA 0→N→0 (needs a Docker engine)
+e2e-kind: helm ## The end-to-end scenario on a new kind cluster, KEDA 0→N→0 (needs a Docker engine; KIND_PROVISIONER as for deploy)
 	$(MAKE) images IMAGE_REGISTRY=$(KIND_IMAGE_REGISTRY)
 	cd tests/e2e && GOWORK=off go test -tags e2e_kind -run TestScenarioOnKind -count=1 -timeout 60m -v ./...
 
