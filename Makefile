@@ -131,7 +131,14 @@ HELM_VERSION := v3.17.3
 # Remote state for ENV=azure: space-separated key=value pairs for
 # `terraform init -backend-config` (see infra/envs/azure/README.md).
 TF_BACKEND_CONFIG ?=
+# How ENV=kind is made: terraform (default) applies infra/envs/kind; helm
+# installs the same releases (KEDA, Redis and RabbitMQ, Dapr) from the same
+# charts and values files through the deployer, where no Terraform provider
+# can be had (this machine). See infra/envs/kind/README.md.
+KIND_PROVISIONER ?= terraform
+export KIND_PROVISIONER
 DEPLOY := cd infra/deploy && GOWORK=off go run ./cmd/deploy -env $(ENV) -root $(ROOT) -images $(BIN)/images -tag $(IMAGE_TAG) \
+	-provisioner $(KIND_PROVISIONER) \
 	$(foreach kv,$(TF_BACKEND_CONFIG),-backend-config $(kv))
 # kind nodes import the tarballs under their own names; the chart expects
 # <registry>/airdisplay/<service> with the kind env's registry "kind.local".
@@ -144,16 +151,16 @@ $(BIN)/helm:
 helm: $(BIN)/helm ## Install the pinned helm into bin/
 
 .PHONY: deploy
-deploy: helm ## Provision ENV=kind|azure with Terraform, publish the images, install the chart
+deploy: helm ## Provision ENV=kind|azure (kind: KIND_PROVISIONER=terraform|helm), publish the images, install the chart
 	$(MAKE) images $(if $(filter kind,$(ENV)),IMAGE_REGISTRY=$(KIND_IMAGE_REGISTRY))
 	$(DEPLOY) -action deploy
 
 .PHONY: plan
-plan: ## terraform plan of ENV=kind|azure
+plan: ## terraform plan of ENV=kind|azure (Terraform provisioner only)
 	$(DEPLOY) -action plan
 
 .PHONY: destroy
-destroy: ## terraform destroy of ENV=kind|azure (and the kind cluster)
+destroy: ## terraform destroy of ENV=azure; ENV=kind deletes the cluster (after terraform destroy with KIND_PROVISIONER=terraform)
 	$(DEPLOY) -action destroy
 
 .PHONY: smoke
@@ -187,7 +194,7 @@ test-kind: kind-image ## A real kind cluster from the offline image: node, kube-
 	cd tests/e2e && GOWORK=off go test -tags kind_cluster -run '^TestKindCluster$$' -count=1 -timeout 30m -v ./...
 
 .PHONY: e2e-kind
-e2e-kind: helm ## The end-to-end scenario on a new kind cluster, KEDA 0→N→0 (needs a Docker engine)
+e2e-kind: helm ## The end-to-end scenario on a new kind cluster, KEDA 0→N→0 (needs a Docker engine; KIND_PROVISIONER as for deploy)
 	$(MAKE) images IMAGE_REGISTRY=$(KIND_IMAGE_REGISTRY)
 	cd tests/e2e && GOWORK=off go test -tags e2e_kind -run TestScenarioOnKind -count=1 -timeout 60m -v ./...
 

@@ -46,6 +46,7 @@ var Registry = map[TypeKey]func() any{
 	{"v1", "Service"}:                               func() any { return &corev1.Service{} },
 	{"v1", "ServiceAccount"}:                        func() any { return &corev1.ServiceAccount{} },
 	{"v1", "Pod"}:                                   func() any { return &corev1.Pod{} },
+	{"v1", "PersistentVolume"}:                      func() any { return &corev1.PersistentVolume{} },
 	{"rbac.authorization.k8s.io/v1", "Role"}:        func() any { return &rbacv1.Role{} },
 	{"rbac.authorization.k8s.io/v1", "RoleBinding"}: func() any { return &rbacv1.RoleBinding{} },
 	{"apps/v1", "Deployment"}:                       func() any { return &appsv1.Deployment{} },

@@ -90,6 +90,17 @@ func TestEnvironmentOutputsFromTerraformTest(t *testing.T) {
 			if env == "azure" && o.RedisPort != 6380 {
 				t.Errorf("azure redis_port = %d, want the TLS port 6380", o.RedisPort)
 			}
+			if env == "kind" {
+				// KIND_PROVISIONER=helm must hand HelmInstall and the e2e
+				// exactly what Terraform's outputs would.
+				h, err := KindOutputs("../../envs/kind", "../../..", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if h != o {
+					t.Errorf("Helm provisioner's outputs\n%+v\ndiffer from Terraform's\n%+v", h, o)
+				}
+			}
 		})
 	}
 }

@@ -28,7 +28,14 @@ type Config struct {
 	ImageTag      string
 	KindCluster   string // kind cluster name
 	Release       string // Helm release name
-	Stdout        io.Writer
+	// KindProvisioner makes ENV=kind: Terraform (default) or Helm
+	// (KIND_PROVISIONER=helm: the same releases without Terraform).
+	KindProvisioner Provisioner
+	// LoadPlatformImages, when set, loads the images of Dapr, KEDA, Redis
+	// and RabbitMQ into the kind nodes before any release is installed (the
+	// offline image builder's loader); nil leaves pulling them to the nodes.
+	LoadPlatformImages func(ctx context.Context, c *kindcluster.Cluster, log io.Writer) error
+	Stdout             io.Writer
 }
 
 // Deployer runs the steps of a deployment.
@@ -55,6 +62,20 @@ func New(cfg Config) (*Deployer, error) {
 	if cfg.KindCluster == "" {
 		cfg.KindCluster = "airdisplay"
 	}
+	// Unset: KIND_PROVISIONER (so `KIND_PROVISIONER=helm make e2e-kind`
+	// reaches the e2e's deployer too), else terraform.
+	if cfg.KindProvisioner == "" {
+		cfg.KindProvisioner = Provisioner(os.Getenv(ProvisionerEnv))
+	}
+	p, err := ParseProvisioner(string(cfg.KindProvisioner))
+	if err != nil {
+		return nil, err
+	}
+	cfg.KindProvisioner = p
+	if cfg.UsesHelmProvisioner() {
+		// No Terraform: the releases go in through Helm.
+		return &Deployer{cfg: cfg}, nil
+	}
 	tfPath := cfg.TerraformPath
 	if tfPath == "" {
 		p, err := exec.LookPath("terraform")
@@ -70,6 +91,12 @@ func New(cfg Config) (*Deployer, error) {
 	tf.SetStdout(cfg.Stdout)
 	tf.SetStderr(cfg.Stdout)
 	return &Deployer{cfg: cfg, tf: tf}, nil
+}
+
+// UsesHelmProvisioner reports whether the environment is made without
+// Terraform (ENV=kind, KIND_PROVISIONER=helm).
+func (c Config) UsesHelmProvisioner() bool {
+	return c.Env == "kind" && c.KindProvisioner == ProvisionerHelm
 }
 
 // CheckPrerequisites names what is missing before anything is changed.
@@ -134,6 +161,9 @@ func (d *Deployer) varOptions() []tfexec.ApplyOption {
 // Init runs `terraform init`, with the remote-state backend configuration
 // when one is given.
 func (d *Deployer) Init(ctx context.Context) error {
+	if d.tf == nil {
+		return nil // Helm provisioner: nothing to initialise
+	}
 	var opts []tfexec.InitOption
 	for _, bc := range d.cfg.BackendConfig {
 		opts = append(opts, tfexec.BackendConfig(bc))
@@ -146,6 +176,9 @@ func (d *Deployer) Init(ctx context.Context) error {
 
 // Plan runs `terraform plan` and reports whether anything would change.
 func (d *Deployer) Plan(ctx context.Context) (bool, error) {
+	if d.tf == nil {
+		return false, fmt.Errorf("plan is Terraform's: %s=helm installs the releases of infra/envs/kind directly (see `make deploy`)", ProvisionerEnv)
+	}
 	var opts []tfexec.PlanOption
 	for k, v := range d.cfg.Vars {
 		opts = append(opts, tfexec.Var(k+"="+v))
@@ -165,8 +198,12 @@ func (d *Deployer) Apply(ctx context.Context) (Outputs, error) {
 	return d.Outputs(ctx)
 }
 
-// Outputs reads the environment's outputs.
+// Outputs reads the environment's outputs (with the Helm provisioner, the
+// ones infra/envs/kind would give, from the same files: KindOutputs).
 func (d *Deployer) Outputs(ctx context.Context) (Outputs, error) {
+	if d.cfg.UsesHelmProvisioner() {
+		return KindOutputs(d.cfg.EnvDir, d.cfg.RepoRoot, d.cfg.Vars)
+	}
 	raw, err := d.tf.Output(ctx)
 	if err != nil {
 		return Outputs{}, fmt.Errorf("terraform output: %w", err)
@@ -176,6 +213,9 @@ func (d *Deployer) Outputs(ctx context.Context) (Outputs, error) {
 
 // Destroy runs `terraform destroy`.
 func (d *Deployer) Destroy(ctx context.Context) error {
+	if d.tf == nil {
+		return nil // Helm provisioner: everything is in the kind cluster, which DeleteKindCluster removes
+	}
 	var opts []tfexec.DestroyOption
 	for k, v := range d.cfg.Vars {
 		opts = append(opts, tfexec.Var(k+"="+v))

@@ -9,10 +9,16 @@ import (
 )
 
 // Deploy provisions the environment and installs the platform on it:
-// prerequisites, (kind) cluster, terraform init+apply, images, helm.
+// prerequisites, (kind) cluster, images and volume directories,
+// terraform init+apply, (azure) images, helm. With KIND_PROVISIONER=helm
+// the kind environment's releases go in without Terraform
+// (deployKindWithHelm).
 func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 	if err := d.CheckPrerequisites(ctx); err != nil {
 		return Outputs{}, err
+	}
+	if d.cfg.UsesHelmProvisioner() {
+		return d.deployKindWithHelm(ctx)
 	}
 	kubeconfig := ""
 	if d.cfg.Env == "kind" {
@@ -24,6 +30,18 @@ func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 			d.cfg.Vars = map[string]string{}
 		}
 		d.cfg.Vars["kubeconfig_path"] = kubeconfig
+		if _, set := d.cfg.Vars["offline_node"]; !set {
+			d.cfg.Vars["offline_node"] = fmt.Sprint(OfflineNode())
+		}
+		// Before the releases, which wait for their pods.
+		if err := d.loadKindImages(ctx); err != nil {
+			return Outputs{}, err
+		}
+		if d.cfg.Vars["offline_node"] == "true" {
+			if err := d.prepareStaticVolumes(); err != nil {
+				return Outputs{}, err
+			}
+		}
 	}
 	if err := d.Init(ctx); err != nil {
 		return Outputs{}, err
@@ -34,7 +52,7 @@ func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 	}
 	switch o.Flavor {
 	case "kind":
-		err = d.LoadImagesIntoKind(ctx)
+		// Images were loaded before terraform apply.
 	case "azure":
 		if err = d.PushImages(ctx, o.RegistryLoginServer); err == nil {
 			kubeconfig, err = d.AKSKubeconfig(ctx, o)

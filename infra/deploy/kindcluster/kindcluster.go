@@ -203,3 +203,22 @@ func DeleteByName(ctx context.Context, repoRoot, name string) error {
 	}
 	return cluster.NewProvider(cluster.ProviderWithDocker()).Delete(name, "")
 }
+
+// Exec runs a command on every node of the cluster (as root, in the node
+// container), e.g. to prepare a directory a hostPath volume uses.
+func (c *Cluster) Exec(args ...string) error {
+	nodes, err := c.provider.ListNodes(c.Name)
+	if err != nil {
+		return fmt.Errorf("nodes of %s: %w", c.Name, err)
+	}
+	for _, n := range nodes {
+		var out strings.Builder
+		cmd := n.Command(args[0], args[1:]...)
+		cmd.SetStdout(&out)
+		cmd.SetStderr(&out)
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("%s on %s: %w: %s", strings.Join(args, " "), n.String(), err, out.String())
+		}
+	}
+	return nil
+}

@@ -11,19 +11,17 @@ locals {
     "app.kubernetes.io/managed-by" = "terraform"
   }
 
-  redis_name    = "redis"
-  redis_port    = 6379
-  redis_labels  = { "app.kubernetes.io/name" = local.redis_name }
-  redis_host    = "${local.redis_name}.${var.namespace}.svc.cluster.local"
-  rabbitmq_name = "rabbitmq"
-  rabbitmq_port = 5672
-  rabbitmq_labels = {
-    "app.kubernetes.io/name" = local.rabbitmq_name
+  # Versions, release names and namespaces of the releases, and their values
+  # files: shared with the deployer's Helm provisioner (infra/deploy).
+  charts = yamldecode(file("${path.module}/charts.yaml"))
+  values_files = {
+    dapr    = "${path.module}/values/dapr.yaml"
+    keda    = "${path.module}/values/keda.yaml"
+    backing = "${path.module}/values/backing.yaml"
+    offline = "${path.module}/values/offline.yaml"
   }
-  rabbitmq_host = "${local.rabbitmq_name}.${var.namespace}.svc.cluster.local"
+  backing_chart = "${path.module}/../../../helm/airdisplay-backing"
+  backing       = yamldecode(file(local.values_files.backing))
 
-  # Secret the services read RABBITMQ_URL from (envFrom or secretKeyRef).
-  rabbitmq_url_secret_name = "airdisplay-rabbitmq"
-  # Secret the broker reads its default user from.
-  rabbitmq_credentials_secret_name = "rabbitmq-credentials"
+  redis_host = "${local.backing.redis.name}.${var.namespace}.svc.cluster.local"
 }

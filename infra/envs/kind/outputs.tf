@@ -38,12 +38,12 @@ output "jobs_queue_name" {
 
 output "redis_host" {
   description = "In-cluster host name of Redis."
-  value       = "${kubernetes_service_v1.redis.metadata[0].name}.${kubernetes_service_v1.redis.metadata[0].namespace}.svc.cluster.local"
+  value       = local.redis_host
 }
 
 output "redis_port" {
   description = "Port of Redis (no TLS in kind)."
-  value       = local.redis_port
+  value       = local.backing.redis.port
 }
 
 output "producer_client_id" {
@@ -73,6 +73,6 @@ output "tenant_id" {
 
 output "rabbitmq_secret_name" {
   description = "Name of the secret (in the services' namespace) whose key RABBITMQ_URL holds the AMQP URL. Only the name: marked sensitive because the deployer's checks treat every *secret* output so."
-  value       = kubernetes_secret_v1.rabbitmq_url.metadata[0].name
+  value       = local.backing.rabbitmq.urlSecret.name
   sensitive   = true
 }

@@ -83,35 +83,18 @@ variable "jobs_queue_name" {
 
 variable "dapr_chart_version" {
   type        = string
-  description = "Dapr Helm chart version (1.16.x)."
-  default     = "1.16.0"
+  description = "Dapr Helm chart version (1.16.x). Null: the version pinned in charts.yaml."
+  default     = null
 }
 
 variable "keda_chart_version" {
   type        = string
-  description = "KEDA Helm chart version."
-  default     = "2.16.1"
+  description = "KEDA Helm chart version. Null: the version pinned in charts.yaml."
+  default     = null
 }
 
-variable "redis_image" {
-  type        = string
-  description = "Redis container image."
-  default     = "redis:7.2-alpine"
-}
-
-variable "rabbitmq_image" {
-  type        = string
-  description = "RabbitMQ container image (with the management plugin)."
-  default     = "rabbitmq:3.13-management-alpine"
-}
-
-variable "rabbitmq_username" {
-  type        = string
-  description = "RabbitMQ user the services connect as; its password is generated."
-  default     = "airdisplay"
-
-  validation {
-    condition     = can(regex("^[a-zA-Z0-9_-]{3,64}$", var.rabbitmq_username)) && var.rabbitmq_username != "guest"
-    error_message = "rabbitmq_username must be 3-64 letters, digits, '_' or '-', and not guest (guest may only connect from localhost)."
-  }
+variable "offline_node" {
+  type        = bool
+  description = "The cluster runs on the offline node image (infra/kind): layer values/offline.yaml over the backing chart's values (images built offline, static volumes for a StorageClass without provisioner). The deployer sets it when it made the cluster from that image."
+  default     = false
 }

@@ -11,5 +11,6 @@ resource "helm_release" "this" {
   wait            = true
   timeout         = var.timeout
 
-  values = concat([yamlencode(local.values)], var.extra_values)
+  # Later documents win: the module's values, extra_values, then values_files.
+  values = concat([yamlencode(local.values)], var.extra_values, [for f in var.values_files : file(f)])
 }

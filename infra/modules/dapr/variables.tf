@@ -70,3 +70,14 @@ variable "extra_values" {
   description = "Additional values documents (YAML) applied after the module's own values, e.g. node selectors or resources."
   default     = []
 }
+
+variable "values_files" {
+  type        = list(string)
+  description = "Paths of values files (YAML) applied last, after extra_values; the kind environment passes the files the deployer also installs the chart with."
+  default     = []
+
+  validation {
+    condition     = alltrue([for f in var.values_files : fileexists(f)])
+    error_message = "values_files must name existing files."
+  }
+}

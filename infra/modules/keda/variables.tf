@@ -1,11 +1,11 @@
 variable "chart_version" {
   type        = string
   description = "Version of the keda Helm chart."
-  default     = "2.16.1"
+  default     = "2.21.0"
 
   validation {
     condition     = can(regex("^2\\.[0-9]+\\.[0-9]+$", var.chart_version))
-    error_message = "chart_version must be a KEDA 2.x chart version such as 2.16.1."
+    error_message = "chart_version must be a KEDA 2.x chart version such as 2.21.0."
   }
 }
 
@@ -112,4 +112,15 @@ variable "extra_values" {
   type        = list(string)
   description = "Additional values documents (YAML) applied after the module's own values, e.g. resources or tolerations."
   default     = []
+}
+
+variable "values_files" {
+  type        = list(string)
+  description = "Paths of values files (YAML) applied last, after extra_values; the kind environment passes the files the deployer also installs the chart with."
+  default     = []
+
+  validation {
+    condition     = alltrue([for f in var.values_files : fileexists(f)])
+    error_message = "values_files must name existing files."
+  }
 }

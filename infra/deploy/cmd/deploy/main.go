@@ -1,6 +1,11 @@
 // Command deploy provisions an environment and installs AirDisplay on it:
 //
-//	deploy -env kind|azure [-action deploy|plan|destroy] [-var k=v ...] [-backend-config k=v ...]
+//	deploy -env kind|azure [-action deploy|plan|destroy|smoke] [-provisioner terraform|helm]
+//	       [-var k=v ...] [-backend-config k=v ...]
+//
+// -provisioner (default: $KIND_PROVISIONER, else terraform) picks how ENV=kind
+// is made: Terraform's infra/envs/kind, or the same Helm releases with the
+// same values files installed by the deployer (no Terraform providers needed).
 //
 // `make deploy ENV=...`, `make plan` and `make destroy` call it.
 package main
@@ -28,6 +33,7 @@ func main() {
 	root := flag.String("root", ".", "repository root")
 	images := flag.String("images", "bin/images", "image tarballs from `make images`")
 	tag := flag.String("tag", "0.1.0", "image tag")
+	provisioner := flag.String("provisioner", os.Getenv(deploy.ProvisionerEnv), "ENV=kind: terraform or helm (default $"+deploy.ProvisionerEnv+", else terraform)")
 	var vars, backend multi
 	flag.Var(&vars, "var", "Terraform variable name=value (repeatable)")
 	flag.Var(&backend, "backend-config", "terraform init -backend-config (repeatable; azure remote state)")
@@ -46,7 +52,14 @@ func main() {
 	if *env == "kind" && v["kubeconfig_path"] == "" && *action != "deploy" {
 		v["kubeconfig_path"] = *root + "/.local/kind-airdisplay.kubeconfig"
 	}
-	d, err := deploy.New(deploy.Config{Env: *env, RepoRoot: *root, Vars: v, BackendConfig: backend, ImagesDir: *images, ImageTag: *tag})
+	prov, err := deploy.ParseProvisioner(*provisioner)
+	if err != nil {
+		fail(err)
+	}
+	// LoadPlatformImages stays nil until the offline image builder (Dapr,
+	// KEDA, Redis, RabbitMQ) provides its loader: then the nodes pull them.
+	d, err := deploy.New(deploy.Config{Env: *env, RepoRoot: *root, Vars: v, BackendConfig: backend, ImagesDir: *images, ImageTag: *tag,
+		KindProvisioner: prov})
 	if err != nil {
 		fail(err)
 	}
@@ -56,7 +69,7 @@ func main() {
 		if err != nil {
 			fail(err)
 		}
-		fmt.Printf("deployed AirDisplay to %s (cluster %s, namespace %s)\n", o.Flavor, o.ClusterName, o.Namespace)
+		fmt.Printf("deployed AirDisplay to %s (cluster %s, namespace %s, provisioner %s)\n", o.Flavor, o.ClusterName, o.Namespace, prov)
 	case "plan":
 		if *env == "azure" {
 			if err := deploy.CheckAzureCredentials(ctx); err != nil {

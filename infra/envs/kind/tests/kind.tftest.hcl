@@ -33,8 +33,12 @@ run "in_cluster_redis_and_rabbitmq" {
   }
 
   assert {
-    condition     = kubernetes_service_v1.redis.spec[0].type == "ClusterIP" && kubernetes_service_v1.rabbitmq.spec[0].type == "ClusterIP"
-    error_message = "Redis and RabbitMQ must be reachable only inside the cluster."
+    condition = (
+      output.rabbitmq_secret_name == yamldecode(file("../../../helm/airdisplay/values-kind.yaml")).kind.rabbitmq.secret.name &&
+      yamldecode(file("values/backing.yaml")).rabbitmq.urlSecret.key == yamldecode(file("../../../helm/airdisplay/values-kind.yaml")).kind.rabbitmq.secret.key &&
+      yamldecode(file("values/backing.yaml")).redis.name == yamldecode(file("../../../helm/airdisplay/values-kind.yaml")).kind.redis.host
+    )
+    error_message = "The backing chart's AMQP URL Secret and Redis Service must be those the airdisplay chart's values-kind.yaml reads."
   }
 
   assert {
@@ -45,6 +49,53 @@ run "in_cluster_redis_and_rabbitmq" {
   assert {
     condition     = output.namespace == "airdisplay" && kubernetes_namespace_v1.app.metadata[0].labels["app.kubernetes.io/part-of"] == "airdisplay"
     error_message = "The services' namespace must be var.namespace, labelled part-of airdisplay."
+  }
+}
+
+# The releases are installed from the charts and values files the deployer's
+# Helm provisioner uses (charts.yaml, values/*.yaml).
+run "releases_share_the_deployers_values" {
+  command = plan
+
+  assert {
+    condition = (
+      helm_release.backing.name == "airdisplay-backing" && helm_release.backing.namespace == "airdisplay" &&
+      endswith(helm_release.backing.chart, "helm/airdisplay-backing") &&
+      length(helm_release.backing.values) == 1 &&
+      yamldecode(helm_release.backing.values[0]) == yamldecode(file("values/backing.yaml"))
+    )
+    error_message = "The backing release must install helm/airdisplay-backing with values/backing.yaml alone (not on the offline node)."
+  }
+
+  assert {
+    condition     = nonsensitive(helm_release.backing.set_sensitive[0].name) == "rabbitmq.password"
+    error_message = "The generated RabbitMQ password must be passed to the chart."
+  }
+
+  assert {
+    condition = (
+      module.dapr.chart_version == yamldecode(file("charts.yaml")).dapr.version &&
+      module.keda.chart_version == yamldecode(file("charts.yaml")).keda.version &&
+      module.dapr.release_name == "dapr" && module.keda.release_name == "keda"
+    )
+    error_message = "Dapr and KEDA must be the versions and releases pinned in charts.yaml."
+  }
+}
+
+run "offline_node_layers_offline_values" {
+  command = plan
+
+  variables {
+    offline_node = true
+  }
+
+  assert {
+    condition = (
+      length(helm_release.backing.values) == 2 &&
+      yamldecode(helm_release.backing.values[1]).staticVolumes.enabled &&
+      startswith(yamldecode(helm_release.backing.values[1]).redis.image.repository, "airdisplay.local/")
+    )
+    error_message = "On the offline node the backing release must add values/offline.yaml (offline images, static volumes)."
   }
 }
 
@@ -75,13 +126,12 @@ run "rejects_bad_names" {
   expect_failures = [var.cluster_name, var.name_prefix, var.unique_suffix, var.namespace, var.jobs_queue_name]
 }
 
-run "rejects_the_guest_user" {
+run "rejects_an_empty_kubeconfig_path" {
   command = plan
 
   variables {
-    rabbitmq_username = "guest"
-    kubeconfig_path   = " "
+    kubeconfig_path = " "
   }
 
-  expect_failures = [var.rabbitmq_username, var.kubeconfig_path]
+  expect_failures = [var.kubeconfig_path]
 }

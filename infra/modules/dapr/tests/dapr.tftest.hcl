@@ -57,3 +57,30 @@ run "rejects_bad_values" {
 
   expect_failures = [var.chart_version, var.repository, var.release_name, var.namespace, var.timeout]
 }
+
+run "values_files_come_last" {
+  command = plan
+
+  variables {
+    extra_values = ["global:\n  logAsJson: true\n"]
+    values_files = ["../../envs/kind/values/dapr.yaml"]
+  }
+
+  assert {
+    condition = (
+      length(helm_release.this.values) == 3 &&
+      yamldecode(helm_release.this.values[2]) == yamldecode(file("../../envs/kind/values/dapr.yaml"))
+    )
+    error_message = "values_files must be read and applied after the module's values and extra_values."
+  }
+}
+
+run "rejects_missing_values_files" {
+  command = plan
+
+  variables {
+    values_files = ["no-such-values.yaml"]
+  }
+
+  expect_failures = [var.values_files]
+}

@@ -12,7 +12,7 @@ run "operator_federated_through_its_service_account" {
   command = plan
 
   assert {
-    condition     = helm_release.this.chart == "keda" && helm_release.this.version == "2.16.1" && helm_release.this.namespace == "keda"
+    condition     = helm_release.this.chart == "keda" && helm_release.this.version == "2.21.0" && helm_release.this.namespace == "keda"
     error_message = "The keda chart must be installed at the pinned version into keda."
   }
 
@@ -84,4 +84,23 @@ run "rejects_bad_names" {
   }
 
   expect_failures = [var.chart_version, var.repository, var.release_name, var.namespace, var.operator_service_account_name, var.timeout]
+}
+
+run "values_files_come_last" {
+  command = plan
+
+  variables {
+    azure_workload_identity_enabled = false
+    workload_identity_client_id     = null
+    tenant_id                       = null
+    values_files                    = ["../../envs/kind/values/keda.yaml"]
+  }
+
+  assert {
+    condition = (
+      length(helm_release.this.values) == 2 &&
+      yamldecode(helm_release.this.values[1]).image.pullPolicy == "IfNotPresent"
+    )
+    error_message = "values_files must be read and applied after the module's values."
+  }
 }
