@@ -99,9 +99,7 @@ func (b *builder) pause(ctx context.Context, p Pins) (string, error) {
 
 // rootfs makes the node's Debian root filesystem with mmdebstrap.
 func (b *builder) rootfs(ctx context.Context) (string, error) {
-	return BuildRootfs(ctx, b.Steps, b.o.CacheDir, Rootfs{
-		Name: "rootfs", Recipe: recipe, Suite: Suite, Mirror: b.o.Mirror, Packages: Packages,
-	})
+	return BuildRootfs(ctx, b.Steps, b.o.CacheDir, NodeRootfs(b.o.Mirror))
 }
 
 // Rootfs is a Debian root filesystem made by mmdebstrap --variant=minbase.
@@ -152,4 +150,10 @@ func BuildRootfs(ctx context.Context, s *Steps, cacheDir string, r Rootfs) (stri
 		return nil
 	})
 	return filepath.Join(dir, "rootfs.tar"), err
+}
+
+// NodeRootfs is the node's root filesystem (it carries, among the rest,
+// Debian's CA bundle, which the kind platform images take from it).
+func NodeRootfs(mirror string) Rootfs {
+	return Rootfs{Name: "rootfs", Recipe: recipe, Suite: Suite, Mirror: mirror, Packages: Packages}
 }
