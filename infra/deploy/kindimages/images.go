@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -142,7 +143,9 @@ type debianImage struct {
 	// dirs are made (or re-owned) for the user.
 	dirs  []string
 	files map[string]string // path → content (scripts are made executable)
-	cfg   v1.Config
+	// drop are files of the root filesystem the image leaves out.
+	drop []string
+	cfg  v1.Config
 }
 
 // debianImages are Redis and RabbitMQ.
@@ -168,6 +171,9 @@ var debianImages = []debianImage{
 			"/usr/local/bin/airdisplay-rabbitmq": rabbitmqEntrypoint,
 			"/etc/rabbitmq/enabled_plugins":      "[rabbitmq_management,rabbitmq_prometheus].\n",
 		},
+		// The postinst made an Erlang cookie; each broker makes its own at
+		// first start instead of sharing the image's.
+		drop: []string{"/var/lib/rabbitmq/.erlang.cookie"},
 		cfg: v1.Config{
 			Entrypoint: []string{"/usr/local/bin/airdisplay-rabbitmq"},
 			Cmd:        []string{"rabbitmq-server"},
@@ -299,8 +305,8 @@ func writeRootfsLayer(dst, rootfs string, d debianImage) error {
 		if name == "" || name == "." || strings.HasPrefix(name, "dev/") || h.Typeflag == tar.TypeChar || h.Typeflag == tar.TypeBlock || h.Typeflag == tar.TypeFifo {
 			continue
 		}
-		if _, ok := d.files["/"+name]; ok {
-			continue // replaced below
+		if _, ok := d.files["/"+name]; ok || slices.Contains(d.drop, "/"+name) {
+			continue // replaced below, or left out
 		}
 		hdr := *h
 		hdr.Name = name
