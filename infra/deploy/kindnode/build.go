@@ -135,7 +135,7 @@ func BuildRootfs(ctx context.Context, s *Steps, cacheDir string, r Rootfs) (stri
 	dir := r.Dir(cacheDir)
 	label := "Debian " + r.Suite + " root filesystem (mmdebstrap)"
 	if r.Name != "rootfs" {
-		label = "Debian " + r.Suite + " root filesystem " + r.Name + " (mmdebstrap " + strings.Join(r.Packages, ", ") + ")"
+		label = "Debian " + r.Suite + " root filesystem with " + strings.Join(r.Packages, ", ") + " (mmdebstrap)"
 	}
 	err := s.Cached(label, dir, func(tmp string) error {
 		args := []string{"--variant=minbase", "--quiet",
