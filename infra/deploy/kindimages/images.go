@@ -221,17 +221,15 @@ exec "$@"
 `
 
 // rootfs is the mmdebstrap recipe of the image's root filesystem: minbase
-// and the package, without documentation, with the user made before any
-// package so the package's postinst finds it and keeps its number.
+// and the package, with the user made before any package so the package's
+// postinst finds it and keeps its number. (Documentation is left out when
+// the layer is written: mmdebstrap's own path filter runs a Python helper
+// per package, minutes on a busy machine.)
 func (d debianImage) rootfs(mirror string) kindnode.Rootfs {
 	return kindnode.Rootfs{
 		Name: "rootfs-" + d.name, Recipe: recipe, Suite: kindnode.Suite, Mirror: mirror,
 		Packages: []string{d.pkg},
 		Options: []string{
-			"--dpkgopt=path-exclude=/usr/share/man/*",
-			"--dpkgopt=path-exclude=/usr/share/doc/*",
-			"--dpkgopt=path-exclude=/usr/share/locale/*",
-			"--dpkgopt=path-exclude=/usr/share/info/*",
 			fmt.Sprintf(`--essential-hook=echo '%[1]s:x:%[2]d:%[2]d::%[3]s:/usr/sbin/nologin' >> "$1/etc/passwd"; echo '%[1]s:x:%[2]d:' >> "$1/etc/group"`,
 				d.user, d.uid, d.home),
 		},
@@ -305,6 +303,9 @@ func writeRootfsLayer(dst, rootfs string, d debianImage) error {
 		if name == "" || name == "." || strings.HasPrefix(name, "dev/") || h.Typeflag == tar.TypeChar || h.Typeflag == tar.TypeBlock || h.Typeflag == tar.TypeFifo {
 			continue
 		}
+		if leftOut(name) {
+			continue
+		}
 		if _, ok := d.files["/"+name]; ok || slices.Contains(d.drop, "/"+name) {
 			continue // replaced below, or left out
 		}
@@ -360,6 +361,17 @@ func writeRootfsLayer(dst, rootfs string, d debianImage) error {
 		return err
 	}
 	return out.Close()
+}
+
+// leftOut: documentation, manual pages and translations, which no server
+// here reads.
+func leftOut(name string) bool {
+	for _, dir := range []string{"usr/share/doc/", "usr/share/man/", "usr/share/info/", "usr/share/locale/", "usr/share/lintian/"} {
+		if strings.HasPrefix(name, dir) {
+			return true
+		}
+	}
+	return false
 }
 
 // writeImage writes a one-layer image as a docker-archive tarball; the

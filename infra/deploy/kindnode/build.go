@@ -144,6 +144,9 @@ func BuildRootfs(ctx context.Context, s *Steps, cacheDir string, r Rootfs) (stri
 		args = append(args, r.Options...)
 		args = append(args, r.Suite, filepath.Join(tmp, "rootfs.tar"), r.Mirror)
 		cmd := exec.CommandContext(ctx, "mmdebstrap", args...)
+		// The system's tools first: mmdebstrap's helpers are Python scripts
+		// run through env, which a user's Python shims would slow down.
+		cmd.Env = append(os.Environ(), "PATH=/usr/sbin:/usr/bin:/sbin:/bin:"+os.Getenv("PATH"))
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("mmdebstrap: %v\n%s", err, out)
 		}
