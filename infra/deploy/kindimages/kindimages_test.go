@@ -1,6 +1,7 @@
 package kindimages
 
 import (
+	"archive/tar"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -191,5 +192,76 @@ func TestRepositoryPins(t *testing.T) {
 func TestArchiveName(t *testing.T) {
 	if got := archiveName("ghcr.io/dapr/daprd:1.16.0"); got != "ghcr.io_dapr_daprd_1.16.0.tar" {
 		t.Error(got)
+	}
+}
+
+// The layer of a Debian image: no device nodes or documentation, the
+// image's directories owned by its user, its files added (scripts
+// executable), dropped files left out, hard links relative to the root.
+func TestWriteRootfsLayer(t *testing.T) {
+	dir := t.TempDir()
+	rootfs := filepath.Join(dir, "rootfs.tar")
+	f, err := os.Create(rootfs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := tar.NewWriter(f)
+	for _, h := range []tar.Header{
+		{Name: "./", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: "./dev/", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: "./dev/null", Typeflag: tar.TypeChar, Mode: 0o666, Devmajor: 1, Devminor: 3},
+		{Name: "./usr/share/doc/redis/copyright", Typeflag: tar.TypeReg, Mode: 0o644},
+		{Name: "./usr/bin/redis-server", Typeflag: tar.TypeReg, Mode: 0o755, Size: 3},
+		{Name: "./usr/bin/redis-check-rdb", Typeflag: tar.TypeLink, Linkname: "./usr/bin/redis-server"},
+		{Name: "./var/lib/redis/", Typeflag: tar.TypeDir, Mode: 0o750},
+		{Name: "./var/lib/redis/.cookie", Typeflag: tar.TypeReg, Mode: 0o400},
+	} {
+		if err := tw.WriteHeader(&h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Size > 0 {
+			tw.Write([]byte("elf"))
+		}
+	}
+	tw.Close()
+	f.Close()
+	d := debianImage{
+		uid: 999, dirs: []string{"/var/lib/redis", "/data"},
+		files: map[string]string{"/usr/local/bin/entry": "#!/bin/sh\n", "/etc/x.conf": "x\n"},
+		drop:  []string{"/var/lib/redis/.cookie"},
+	}
+	layer := filepath.Join(dir, "layer.tar")
+	if err := writeRootfsLayer(layer, rootfs, d); err != nil {
+		t.Fatal(err)
+	}
+	lf, err := os.Open(layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Close()
+	got := map[string]tar.Header{}
+	tr := tar.NewReader(lf)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		got[h.Name] = *h
+	}
+	for _, gone := range []string{"dev/null", "usr/share/doc/redis/copyright", "var/lib/redis/.cookie", "./", ""} {
+		if _, ok := got[gone]; ok {
+			t.Errorf("%q is in the layer", gone)
+		}
+	}
+	for name, uid := range map[string]int{"var/lib/redis/": 999, "data/": 999, "usr/bin/redis-server": 0} {
+		if h, ok := got[name]; !ok || h.Uid != uid {
+			t.Errorf("%s: %+v, want uid %d", name, h, uid)
+		}
+	}
+	if h := got["usr/bin/redis-check-rdb"]; h.Linkname != "usr/bin/redis-server" {
+		t.Errorf("hard link %q", h.Linkname)
+	}
+	if got["usr/local/bin/entry"].Mode != 0o755 || got["etc/x.conf"].Mode != 0o644 {
+		t.Errorf("modes: entry %o, conf %o", got["usr/local/bin/entry"].Mode, got["etc/x.conf"].Mode)
 	}
 }
