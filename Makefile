@@ -30,8 +30,10 @@ TOOL_MODULES := infra/images infra/deploy helm/tests tests/e2e
 # Linted and vulnchecked like them, tested by their own target (make test-terraform).
 LINT_MODULES := infra/terraform/standin
 # infra/kind/build/{kubernetes,etcd,coredns} only build upstream code at the
-# versions kubeadm v1.34 deploys (see infra/kind/README.md); like daprbuild,
-# they are gofmt-checked but not vulnchecked: fixes there are upstream's.
+# versions kubeadm v1.34 deploys, infra/kind/build/{dapr,keda} the Dapr and
+# KEDA releases the kind cluster runs (see infra/kind/README.md); like
+# daprbuild, they are gofmt-checked but not vulnchecked: fixes there are
+# upstream's.
 GOVULNCHECK_VERSION := v1.9.0
 # The vulnerability database is a snapshot built offline from the Go module
 # golang.org/x/vulndb (its data/osv) at this version. Dependabot cannot bump
@@ -180,6 +182,10 @@ deps-kind: ## Install Docker's engine, containerd, runc, mmdebstrap, CNI plugins
 .PHONY: kind-image
 kind-image: deps-kind ## Build the offline kind node image (Kubernetes, etcd, CoreDNS, pause from source; cached by pin)
 	cd infra/deploy && GOWORK=off go run ./cmd/kind-image -root $(ROOT) -cache $(KIND_CACHE)
+
+.PHONY: kind-images
+kind-images: deps-kind ## Build kind's Dapr (control plane, daprd), KEDA, Redis and RabbitMQ images offline (cached by pin; prints the archives)
+	cd infra/deploy && GOWORK=off go run ./cmd/kind-images -root $(ROOT) -cache $(KIND_CACHE)
 
 .PHONY: docker-up
 docker-up: deps-kind ## Find or start the Docker engine kind uses (the project's own dockerd under .local/docker when needed)

@@ -66,18 +66,18 @@ func (b *builder) images(ctx context.Context, p Pins, k8sDir, etcd, coredns, pau
 	var parts []string
 	for _, ref := range refs {
 		s := specs[ref]
-		k, err := fileKey(s.binary)
+		k, err := FileKey(s.binary)
 		if err != nil {
 			return nil, err
 		}
 		parts = append(parts, ref, k, fmt.Sprint(s.iptables))
 	}
-	dir := filepath.Join(b.o.CacheDir, "images-"+p.Kubernetes+"-"+key(append([]string{imagesRecipe, rootfs}, parts...)...))
+	dir := filepath.Join(b.o.CacheDir, "images-"+p.Kubernetes+"-"+Key(append([]string{imagesRecipe, rootfs}, parts...)...))
 	archives := map[string]string{}
 	for _, ref := range refs {
 		archives[ref] = filepath.Join(dir, archiveName(ref))
 	}
-	err = b.cached("control-plane images ("+strings.Join(refs, ", ")+")", dir, func(tmp string) error {
+	err = b.Cached("control-plane images ("+strings.Join(refs, ", ")+")", dir, func(tmp string) error {
 		var iptables []tarFile
 		for _, ref := range refs {
 			s := specs[ref]

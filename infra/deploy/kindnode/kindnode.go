@@ -88,7 +88,7 @@ func Build(ctx context.Context, o Options) (Image, error) {
 	if o.Mirror == "" {
 		o.Mirror = DebianMirror()
 	}
-	b := &builder{o: o, started: time.Now()}
+	b := &builder{o: o, Steps: NewSteps(o.Log, "kind-image")}
 	if err := os.MkdirAll(o.CacheDir, 0o755); err != nil {
 		return Image{}, err
 	}
@@ -148,26 +148,46 @@ func Build(ctx context.Context, o Options) (Image, error) {
 
 // builder runs the steps and prints their progress.
 type builder struct {
-	o       Options
-	started time.Time
+	o Options
+	*Steps
+}
+
+// Steps runs cached build steps and prints each with its time since the
+// build started: Build's own machinery, shared with the other builders of
+// kind artefacts (infra/deploy/kindimages).
+type Steps struct {
+	// Log gets one line per step; Prefix starts each line.
+	Log     io.Writer
+	Prefix  string
+	Started time.Time
 	mu      sync.Mutex
 }
 
-func (b *builder) logf(format string, args ...any) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	fmt.Fprintf(b.o.Log, "kind-image [%6s] %s\n", since(b.started), fmt.Sprintf(format, args...))
+// NewSteps starts the clock.
+func NewSteps(log io.Writer, prefix string) *Steps {
+	if log == nil {
+		log = io.Discard
+	}
+	return &Steps{Log: log, Prefix: prefix, Started: time.Now()}
 }
 
-// cached runs make into a fresh directory and renames it to dir, so a
-// killed build never leaves a half-written cache entry.
-func (b *builder) cached(name, dir string, make func(tmp string) error) error {
+// Logf prints one progress line.
+func (s *Steps) Logf(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintf(s.Log, "%s [%6s] %s\n", s.Prefix, since(s.Started), fmt.Sprintf(format, args...))
+}
+
+// Cached runs make into a fresh directory and renames it to dir, so a
+// killed build never leaves a half-written cache entry; an existing dir is
+// reused as it is.
+func (s *Steps) Cached(name, dir string, make func(tmp string) error) error {
 	if _, err := os.Stat(dir); err == nil {
-		b.logf("%s: cached (%s)", name, filepath.Base(dir))
+		s.Logf("%s: cached (%s)", name, filepath.Base(dir))
 		return nil
 	}
 	start := time.Now()
-	b.logf("%s: building …", name)
+	s.Logf("%s: building …", name)
 	tmp := dir + ".tmp"
 	_ = os.RemoveAll(tmp)
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
@@ -180,12 +200,12 @@ func (b *builder) cached(name, dir string, make func(tmp string) error) error {
 	if err := os.Rename(tmp, dir); err != nil {
 		return err
 	}
-	b.logf("%s: built in %s", name, since(start))
+	s.Logf("%s: built in %s", name, since(start))
 	return nil
 }
 
-// key hashes its parts into a short cache key.
-func key(parts ...string) string {
+// Key hashes its parts into a short cache key.
+func Key(parts ...string) string {
 	h := sha256.New()
 	for _, p := range parts {
 		fmt.Fprintf(h, "%d:%s\n", len(p), p)
@@ -193,8 +213,8 @@ func key(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// fileKey hashes files' contents.
-func fileKey(paths ...string) (string, error) {
+// FileKey hashes files' contents.
+func FileKey(paths ...string) (string, error) {
 	var parts []string
 	for _, p := range paths {
 		raw, err := os.ReadFile(p)
@@ -203,13 +223,13 @@ func fileKey(paths ...string) (string, error) {
 		}
 		parts = append(parts, p[strings.LastIndex(p, "/")+1:], string(raw))
 	}
-	return key(parts...), nil
+	return Key(parts...), nil
 }
 
 func since(t time.Time) string { return time.Since(t).Round(100 * time.Millisecond).String() }
 
-// goVersion is the Go that builds the binaries (make exports GOTOOLCHAIN).
-func goVersion(ctx context.Context) (string, error) {
+// GoVersion is the Go that builds the binaries (make exports GOTOOLCHAIN).
+func GoVersion(ctx context.Context) (string, error) {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOVERSION: %w", err)

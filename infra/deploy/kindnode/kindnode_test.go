@@ -103,11 +103,25 @@ func TestPackageFilesFollowsDependencies(t *testing.T) {
 
 // Cache keys change with any part and are stable otherwise.
 func TestKey(t *testing.T) {
-	first, again := key("a", "b"), key("a", "b")
+	first, again := Key("a", "b"), Key("a", "b")
 	if first != again {
 		t.Error("key is not stable")
 	}
-	if key("a", "b") == key("ab") || key("a", "b") == key("a", "c") {
+	if Key("a", "b") == Key("ab") || Key("a", "b") == Key("a", "c") {
 		t.Error("different inputs share a key")
+	}
+}
+
+// The node's root filesystem keeps the cache key it had before Rootfs was
+// shared (a refactor must not rebuild it); options change the key.
+func TestRootfsDirKey(t *testing.T) {
+	r := Rootfs{Name: "rootfs", Recipe: recipe, Suite: Suite, Mirror: "http://m", Packages: Packages}
+	want := filepath.Join("/c", "rootfs-"+Suite+"-"+Key(recipe, Suite, "http://m", strings.Join(Packages, ",")))
+	if got := r.Dir("/c"); got != want {
+		t.Errorf("Dir = %s, want %s", got, want)
+	}
+	r.Options = []string{"--dpkgopt=x"}
+	if r.Dir("/c") == want {
+		t.Error("options do not change the key")
 	}
 }

@@ -25,16 +25,16 @@ func (b *builder) node(_ context.Context, p Pins, k8sDir, rootfs string, images 
 	var parts []string
 	for _, name := range sortedKeys(overlay) {
 		f := overlay[name]
-		parts = append(parts, name, fmt.Sprint(f.hdr.Mode), f.hdr.Linkname, key(string(f.data)))
+		parts = append(parts, name, fmt.Sprint(f.hdr.Mode), f.hdr.Linkname, Key(string(f.data)))
 	}
-	k := key(append([]string{nodeRecipe, rootfs, p.Kind}, parts...)...)
+	k := Key(append([]string{nodeRecipe, rootfs, p.Kind}, parts...)...)
 	img := Image{
 		Ref:        fmt.Sprintf("%s:%s-%s", Repository, p.Kubernetes, k[:12]),
 		Kubernetes: p.Kubernetes,
 	}
 	dir := filepath.Join(b.o.CacheDir, "node-"+p.Kubernetes+"-"+k)
 	img.Archive = filepath.Join(dir, "node.tar")
-	err = b.cached("node root filesystem", dir, func(tmp string) error {
+	err = b.Cached("node root filesystem", dir, func(tmp string) error {
 		return writeNode(filepath.Join(tmp, "node.tar"), rootfs, overlay)
 	})
 	return img, err

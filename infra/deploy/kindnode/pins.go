@@ -36,22 +36,22 @@ func readPins(ctx context.Context, repoRoot string) (Pins, error) {
 	var p Pins
 	var err error
 	build := BuildDir(repoRoot)
-	if p.Kubernetes, err = requirement(filepath.Join(build, "kubernetes", "go.mod"), "k8s.io/kubernetes"); err != nil {
+	if p.Kubernetes, err = Requirement(filepath.Join(build, "kubernetes", "go.mod"), "k8s.io/kubernetes"); err != nil {
 		return p, err
 	}
-	if p.Etcd, err = requirement(filepath.Join(build, "etcd", "go.mod"), "go.etcd.io/etcd/server/v3"); err != nil {
+	if p.Etcd, err = Requirement(filepath.Join(build, "etcd", "go.mod"), "go.etcd.io/etcd/server/v3"); err != nil {
 		return p, err
 	}
-	if p.CoreDNS, err = requirement(filepath.Join(build, "coredns", "go.mod"), "github.com/coredns/coredns"); err != nil {
+	if p.CoreDNS, err = Requirement(filepath.Join(build, "coredns", "go.mod"), "github.com/coredns/coredns"); err != nil {
 		return p, err
 	}
-	if p.Kind, err = requirement(filepath.Join(repoRoot, "infra", "deploy", "go.mod"), "sigs.k8s.io/kind"); err != nil {
+	if p.Kind, err = Requirement(filepath.Join(repoRoot, "infra", "deploy", "go.mod"), "sigs.k8s.io/kind"); err != nil {
 		return p, err
 	}
-	if p.kubernetesDir, err = moduleDir(ctx, filepath.Join(build, "kubernetes"), "k8s.io/kubernetes@"+p.Kubernetes); err != nil {
+	if p.kubernetesDir, err = ModuleDir(ctx, filepath.Join(build, "kubernetes"), "k8s.io/kubernetes@"+p.Kubernetes); err != nil {
 		return p, err
 	}
-	if p.kindDir, err = moduleDir(ctx, filepath.Join(repoRoot, "infra", "deploy"), "sigs.k8s.io/kind@"+p.Kind); err != nil {
+	if p.kindDir, err = ModuleDir(ctx, filepath.Join(repoRoot, "infra", "deploy"), "sigs.k8s.io/kind@"+p.Kind); err != nil {
 		return p, err
 	}
 	// kubeadm names the images it wants; the pins must be those versions,
@@ -80,7 +80,8 @@ func readPins(ctx context.Context, repoRoot string) (Pins, error) {
 	return p, nil
 }
 
-func requirement(goMod, path string) (string, error) {
+// Requirement is the version goMod requires of a module path.
+func Requirement(goMod, path string) (string, error) {
 	raw, err := os.ReadFile(goMod)
 	if err != nil {
 		return "", err
@@ -97,8 +98,8 @@ func requirement(goMod, path string) (string, error) {
 	return "", fmt.Errorf("%s requires no %s", goMod, path)
 }
 
-// moduleDir downloads (or finds in the module cache) a module's source.
-func moduleDir(ctx context.Context, dir, mod string) (string, error) {
+// ModuleDir downloads (or finds in the module cache) a module's source.
+func ModuleDir(ctx context.Context, dir, mod string) (string, error) {
 	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", mod)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOWORK=off")
