@@ -31,10 +31,6 @@ type Config struct {
 	// KindProvisioner makes ENV=kind: Terraform (default) or Helm
 	// (KIND_PROVISIONER=helm: the same releases without Terraform).
 	KindProvisioner Provisioner
-	// LoadPlatformImages, when set, loads the images of Dapr, KEDA, Redis
-	// and RabbitMQ into the kind nodes before any release is installed (the
-	// offline image builder's loader); nil leaves pulling them to the nodes.
-	LoadPlatformImages func(ctx context.Context, c *kindcluster.Cluster, log io.Writer) error
 	Stdout             io.Writer
 }
 

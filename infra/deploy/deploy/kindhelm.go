@@ -254,18 +254,19 @@ func (d *Deployer) deployKindWithHelm(ctx context.Context) (Outputs, error) {
 	return o, p.step("chart airdisplay", func() error { return d.HelmInstall(ctx, o, kubeconfig) })
 }
 
-// loadKindImages loads the services' images and, through
-// Config.LoadPlatformImages, those of Dapr, KEDA, Redis and RabbitMQ into
-// the kind nodes: before any release waits for its pods.
+// loadKindImages loads the services' images and, on the offline node
+// image (nothing can be pulled), those of Dapr, KEDA, Redis and RabbitMQ,
+// built here and cached by pin: before any release waits for its pods.
 func (d *Deployer) loadKindImages(ctx context.Context) error {
 	if err := d.LoadImagesIntoKind(ctx); err != nil {
 		return err
 	}
-	if d.cfg.LoadPlatformImages == nil {
-		fmt.Fprintln(d.cfg.Stdout, "no platform image loader: the nodes pull the Dapr, KEDA, Redis and RabbitMQ images")
+	if !d.kind.Offline {
+		fmt.Fprintln(d.cfg.Stdout, "kind: upstream node image: the nodes pull the Dapr, KEDA, Redis and RabbitMQ images")
 		return nil
 	}
-	return d.cfg.LoadPlatformImages(ctx, d.kind, d.cfg.Stdout)
+	_, err := d.LoadPlatformImagesIntoKind(ctx)
+	return err
 }
 
 // prepareStaticVolumes creates, on every node, the directories of the

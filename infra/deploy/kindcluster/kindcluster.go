@@ -48,6 +48,9 @@ type Cluster struct {
 	Kubeconfig string // path of its kubeconfig
 	NodeImage  string
 	Engine     *engine.Engine
+	// Offline is true on the node image built here: nothing can be pulled,
+	// so every image its workloads run must be loaded into the nodes.
+	Offline bool
 
 	provider *cluster.Provider
 }
@@ -80,7 +83,7 @@ func Ensure(ctx context.Context, o Options) (*Cluster, error) {
 	if err := os.Setenv("DOCKER_HOST", eng.Host); err != nil {
 		return nil, err
 	}
-	c := &Cluster{Name: o.Name, NodeImage: o.NodeImage, Engine: eng, provider: cluster.NewProvider(cluster.ProviderWithDocker())}
+	c := &Cluster{Name: o.Name, NodeImage: o.NodeImage, Engine: eng, Offline: o.NodeImage == LocalImage, provider: cluster.NewProvider(cluster.ProviderWithDocker())}
 	if o.NodeImage == LocalImage {
 		img, err := kindnode.Build(ctx, kindnode.Options{RepoRoot: o.RepoRoot, CacheDir: o.CacheDir, Log: o.Log})
 		if err != nil {

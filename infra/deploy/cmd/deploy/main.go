@@ -56,8 +56,6 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	// LoadPlatformImages stays nil until the offline image builder (Dapr,
-	// KEDA, Redis, RabbitMQ) provides its loader: then the nodes pull them.
 	d, err := deploy.New(deploy.Config{Env: *env, RepoRoot: *root, Vars: v, BackendConfig: backend, ImagesDir: *images, ImageTag: *tag,
 		KindProvisioner: prov})
 	if err != nil {
