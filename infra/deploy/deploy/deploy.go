@@ -31,7 +31,7 @@ type Config struct {
 	// KindProvisioner makes ENV=kind: Terraform (default) or Helm
 	// (KIND_PROVISIONER=helm: the same releases without Terraform).
 	KindProvisioner Provisioner
-	Stdout             io.Writer
+	Stdout          io.Writer
 }
 
 // Deployer runs the steps of a deployment.
