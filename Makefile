@@ -5,6 +5,10 @@ SHELL := /usr/bin/env bash
 
 ROOT := $(abspath .)
 BIN := $(ROOT)/bin
+# On the offline node image (KIND_NODE_IMAGE unset or local) the node image
+# is built first; it also links its kubectl into bin/. An upstream node
+# image (a runner that can pull) needs neither.
+KIND_OFFLINE_PREREQ := $(if $(filter-out local,$(KIND_NODE_IMAGE)),,kind-image)
 # A machine starts on its own Go (GOTOOLCHAIN=local); every go command run by
 # make, its scripts and the tests they start uses this patched toolchain,
 # which the go command fetches once from the module proxy. Override with
@@ -153,9 +157,9 @@ $(BIN)/helm:
 helm: $(BIN)/helm ## Install the pinned helm into bin/
 
 .PHONY: deploy
-deploy: helm ## Provision ENV=kind|azure (kind: KIND_PROVISIONER=terraform|helm), publish the images, install the chart
+deploy: helm $(if $(filter kind,$(ENV)),$(KIND_OFFLINE_PREREQ)) ## Provision ENV=kind|azure (kind: KIND_PROVISIONER=terraform|helm), publish the images, install the chart
 	$(MAKE) images $(if $(filter kind,$(ENV)),IMAGE_REGISTRY=$(KIND_IMAGE_REGISTRY))
-	$(DEPLOY) -action deploy
+	PATH=$(BIN):$$PATH $(DEPLOY) -action deploy
 
 .PHONY: plan
 plan: ## terraform plan of ENV=kind|azure (Terraform provisioner only)
@@ -181,7 +185,7 @@ deps-kind: ## Install Docker's engine, containerd, runc, mmdebstrap, CNI plugins
 
 .PHONY: kind-image
 kind-image: deps-kind ## Build the offline kind node image (Kubernetes, etcd, CoreDNS, pause from source; cached by pin)
-	cd infra/deploy && GOWORK=off go run ./cmd/kind-image -root $(ROOT) -cache $(KIND_CACHE)
+	cd infra/deploy && GOWORK=off go run ./cmd/kind-image -root $(ROOT) -cache $(KIND_CACHE) -kubectl $(BIN)/kubectl
 
 .PHONY: kind-images
 kind-images: deps-kind ## Build kind's Dapr (control plane, daprd), KEDA, Redis and RabbitMQ images offline (cached by pin; prints the archives)
@@ -200,9 +204,9 @@ test-kind: kind-image ## A real kind cluster from the offline image: node, kube-
 	cd tests/e2e && GOWORK=off go test -tags kind_cluster -run '^TestKindCluster$$' -count=1 -timeout 30m -v ./...
 
 .PHONY: e2e-kind
-e2e-kind: helm ## The end-to-end scenario on a new kind cluster, KEDA 0→N→0 (needs a Docker engine; KIND_PROVISIONER as for deploy)
+e2e-kind: helm $(KIND_OFFLINE_PREREQ) ## The end-to-end scenario on a new kind cluster, KEDA 0→N→0 (needs a Docker engine; KIND_PROVISIONER as for deploy)
 	$(MAKE) images IMAGE_REGISTRY=$(KIND_IMAGE_REGISTRY)
-	cd tests/e2e && GOWORK=off go test -tags e2e_kind -run TestScenarioOnKind -count=1 -timeout 60m -v ./...
+	cd tests/e2e && PATH=$(BIN):$$PATH GOWORK=off go test -tags e2e_kind -run TestScenarioOnKind -count=1 -timeout 60m -v ./...
 
 .PHONY: e2e-azure
 e2e-azure: helm ## The end-to-end scenario on a new Azure environment, always destroyed (needs ARM_* credentials)

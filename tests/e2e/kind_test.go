@@ -94,7 +94,7 @@ func TestScenarioOnKind(t *testing.T) {
 		e, closeTunnels := tunnels(t, kubeconfig, ns, "airdisplay")
 		closeTunnels() // the consumer's tunnel would hold a pod KEDA must be free to remove
 		enqueued := time.Now()
-		backlog(t, e.Producer, e.APIKey, 3000)
+		backlog(t, e.Producer, e.APIKey, 1000)
 		waitReplicas(t, kubeconfig, ns, "airdisplay-consumer", "at least 2 under the backlog", func(n int32) bool { return n >= 2 }, 10*time.Minute)
 		fmt.Printf("keda: consumer 0 → ≥2 ready replicas %s after the backlog was enqueued, ScaledObject active=%s\n", time.Since(enqueued).Round(time.Second), scaledObjectActive(t, opts))
 		if got := scaledObjectActive(t, opts); got != "True" {

@@ -48,6 +48,8 @@ type Image struct {
 	Archive string
 	// Kubernetes is the Kubernetes version it runs.
 	Kubernetes string
+	// Kubectl is the kubectl built with it (same version), in the cache.
+	Kubectl string
 }
 
 // Repository is where node images are named (never pushed anywhere).

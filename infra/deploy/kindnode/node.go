@@ -31,6 +31,7 @@ func (b *builder) node(_ context.Context, p Pins, k8sDir, rootfs string, images 
 	img := Image{
 		Ref:        fmt.Sprintf("%s:%s-%s", Repository, p.Kubernetes, k[:12]),
 		Kubernetes: p.Kubernetes,
+		Kubectl:    filepath.Join(k8sDir, "kubectl"),
 	}
 	dir := filepath.Join(b.o.CacheDir, "node-"+p.Kubernetes+"-"+k)
 	img.Archive = filepath.Join(dir, "node.tar")

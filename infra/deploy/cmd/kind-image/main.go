@@ -1,10 +1,12 @@
 // Command kind-image builds the offline kind node image (`make kind-image`):
 //
-//	kind-image -root . [-cache DIR] [-import]
+//	kind-image -root . [-cache DIR] [-import] [-kubectl PATH]
 //
 // It prints each step with its time, then the image name and archive. With
 // -import it also imports the image into the Docker engine kind would use
 // (starting the project's own dockerd when needed; see infra/kind/README.md).
+// With -kubectl it also links the kubectl built with the node (the same
+// Kubernetes version) at PATH, for the e2e suite and the README's commands.
 package main
 
 import (
@@ -25,6 +27,7 @@ func main() {
 	root := flag.String("root", ".", "repository root")
 	cache := flag.String("cache", kindnode.DefaultCacheDir(), "cache directory (keyed by the pins)")
 	doImport := flag.Bool("import", false, "import the image into the Docker engine")
+	kubectl := flag.String("kubectl", "", "also link the node's kubectl here")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -47,6 +50,15 @@ func main() {
 			fail(err)
 		}
 		if err := kindnode.Import(ctx, img, eng.Env(), os.Stdout); err != nil {
+			fail(err)
+		}
+	}
+	if *kubectl != "" {
+		_ = os.Remove(*kubectl)
+		if err := os.MkdirAll(filepath.Dir(*kubectl), 0o755); err != nil {
+			fail(err)
+		}
+		if err := os.Symlink(img.Kubectl, *kubectl); err != nil {
 			fail(err)
 		}
 	}
