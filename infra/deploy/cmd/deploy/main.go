@@ -68,6 +68,7 @@ func main() {
 			fail(err)
 		}
 		fmt.Printf("deployed AirDisplay to %s (cluster %s, namespace %s, provisioner %s)\n", o.Flavor, o.ClusterName, o.Namespace, prov)
+		fmt.Print(d.Access(o, d.Kubeconfig(o)))
 	case "plan":
 		if *env == "azure" {
 			if err := deploy.CheckAzureCredentials(ctx); err != nil {
