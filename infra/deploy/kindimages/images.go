@@ -252,7 +252,7 @@ func (b *builder) debianImage(_ context.Context, d debianImage, rootfs string) (
 			return err
 		}
 		if upstreamVersion(v) != d.version {
-			return fmt.Errorf("Debian %s has %s %s, but the image is tagged %s: update the version in kindimages", kindnode.Suite, d.pkg, v, d.version)
+			return fmt.Errorf("%s in Debian %s is %s, but the image is tagged %s: update the version in kindimages", d.pkg, kindnode.Suite, v, d.version)
 		}
 		layer := filepath.Join(tmp, "layer.tar")
 		if err := writeRootfsLayer(layer, rootfs, d); err != nil {
