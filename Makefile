@@ -159,7 +159,7 @@ helm: $(BIN)/helm ## Install the pinned helm into bin/
 .PHONY: deploy
 deploy: helm $(if $(filter kind,$(ENV)),$(KIND_OFFLINE_PREREQ)) ## Provision ENV=kind|azure (kind: KIND_PROVISIONER=terraform|helm), publish the images, install the chart
 	$(MAKE) images $(if $(filter kind,$(ENV)),IMAGE_REGISTRY=$(KIND_IMAGE_REGISTRY))
-	PATH=$(BIN):$$PATH $(DEPLOY) -action deploy
+	export PATH=$(BIN):$$PATH && $(DEPLOY) -action deploy
 
 .PHONY: plan
 plan: ## terraform plan of ENV=kind|azure (Terraform provisioner only)
