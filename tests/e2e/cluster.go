@@ -26,8 +26,10 @@ func tunnels(t *testing.T, kubeconfig, namespace, release string) (scenario.Endp
 	t.Helper()
 	opts := k8s.NewKubectlOptions("", kubeconfig, namespace)
 	open := func(svc string) *k8s.Tunnel {
-		// The chart's Services listen on port 80 and target the app port.
-		tun := k8s.NewTunnel(opts, k8s.ResourceTypeService, release+"-"+svc, 0, 80)
+		// A tunnel to a Service forwards to the port of one of its pods
+		// (as kubectl port-forward does), so it names the app's container
+		// port ("http", the Service's targetPort), not the Service's 80.
+		tun := k8s.NewTunnel(opts, k8s.ResourceTypeService, release+"-"+svc, 0, httpPort(t, opts, release+"-"+svc))
 		tun.ForwardPort(t)
 		return tun
 	}
@@ -96,4 +98,20 @@ func saveLogs(t *testing.T, kubeconfig, namespace string) {
 		logs, _ := exec.Command("kubectl", "--kubeconfig", kubeconfig, "-n", namespace, "logs", pod, "--all-containers").CombinedOutput()
 		_ = os.WriteFile(dir+"/"+strings.ReplaceAll(pod, "/", "_")+".log", logs, 0o644)
 	}
+}
+
+// httpPort is the container port named "http" of a Deployment's pods: the
+// port the chart's Services target.
+func httpPort(t *testing.T, opts *k8s.KubectlOptions, deployment string) int {
+	t.Helper()
+	d := k8s.GetDeployment(t, opts, deployment)
+	for _, c := range d.Spec.Template.Spec.Containers {
+		for _, p := range c.Ports {
+			if p.Name == "http" {
+				return int(p.ContainerPort)
+			}
+		}
+	}
+	t.Fatalf("deployment %s has no container port named http", deployment)
+	return 0
 }
