@@ -1159,3 +1159,23 @@ func checkAPIKeyEnv(t *testing.T, objs []Object, store, secret, reads string) {
 		}
 	}
 }
+
+// A sidecar whose pod mounts no service account token cannot start Dapr's
+// built-in "kubernetes" secret store (daprd exits: a kind cluster showed
+// the consumer crash-looping), so such pods turn it off; component
+// secretKeyRefs are resolved by the Dapr operator without it.
+func TestTokenlessSidecarsDisableTheBuiltinSecretStore(t *testing.T) {
+	for _, f := range flavors {
+		t.Run(f.Name, func(t *testing.T) {
+			_, objs := renderFlavor(t, f)
+			for _, d := range Find[*appsv1.Deployment](objs) {
+				spec := d.Spec.Template.Spec
+				tokenless := spec.AutomountServiceAccountToken != nil && !*spec.AutomountServiceAccountToken
+				got := d.Spec.Template.Annotations["dapr.io/disable-builtin-k8s-secret-store"] == "true"
+				if tokenless != got {
+					t.Errorf("%s: no token %v, builtin kubernetes secret store disabled %v", d.Name, tokenless, got)
+				}
+			}
+		})
+	}
+}
