@@ -14,6 +14,7 @@ import (
 
 	"github.com/gruntwork-io/terratest/modules/k8s"
 	"github.com/gruntwork-io/terratest/modules/retry"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/airdisplay/platform/tests/e2e/scenario"
 )
@@ -46,13 +47,26 @@ func tunnels(t *testing.T, kubeconfig, namespace, release string) (scenario.Endp
 	waitReplicas(t, kubeconfig, namespace, release+"-consumer", "at least 1 after the warm-up job", func(n int32) bool { return n >= 1 }, 5*time.Minute)
 	consumer := open("consumer")
 	e := scenario.Endpoints{
-		Producer:    "http://" + producer.Endpoint(),
-		BannerActor: "http://" + banner.Endpoint(),
-		Consumers:   []string{"http://" + consumer.Endpoint()},
-		Origin:      "http://" + banner.Endpoint(),
-		APIKey:      key,
+		Producer:            "http://" + producer.Endpoint(),
+		BannerActor:         "http://" + banner.Endpoint(),
+		Consumers:           []string{"http://" + consumer.Endpoint()},
+		ConsumersAutoscaled: true,
+		Origin:              "http://" + banner.Endpoint(),
+		APIKey:              key,
 	}
-	return e, func() { producer.Close(); banner.Close(); consumer.Close() }
+	closers := []func(){producer.Close, banner.Close, consumer.Close}
+	// Every banner-actor pod, for /metrics: posts count where the actor is.
+	for _, pod := range k8s.ListPods(t, opts, metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + release + ",app.kubernetes.io/component=banner-actor"}) {
+		tun := k8s.NewTunnel(opts, k8s.ResourceTypePod, pod.Name, 0, httpPort(t, opts, release+"-banner-actor"))
+		tun.ForwardPort(t)
+		e.BannerActors = append(e.BannerActors, "http://"+tun.Endpoint())
+		closers = append(closers, tun.Close)
+	}
+	return e, func() {
+		for _, c := range closers {
+			c()
+		}
+	}
 }
 
 // apiKey reads one API key from the Secret the chart (kind: generated) or

@@ -92,9 +92,9 @@ func TestScenarioOnKind(t *testing.T) {
 		waitReplicas(t, kubeconfig, ns, "airdisplay-consumer", "back to 0 before the backlog", func(n int32) bool { return n == 0 }, 10*time.Minute)
 		fmt.Printf("keda: consumer at 0 replicas, ScaledObject active=%s (%s)\n", scaledObjectActive(t, opts), time.Since(start).Round(time.Second))
 		e, closeTunnels := tunnels(t, kubeconfig, ns, "airdisplay")
-		closeTunnels() // the consumer's tunnel would hold a pod KEDA must be free to remove
 		enqueued := time.Now()
 		backlog(t, e.Producer, e.APIKey, 1000)
+		closeTunnels()
 		waitReplicas(t, kubeconfig, ns, "airdisplay-consumer", "at least 2 under the backlog", func(n int32) bool { return n >= 2 }, 10*time.Minute)
 		fmt.Printf("keda: consumer 0 → ≥2 ready replicas %s after the backlog was enqueued, ScaledObject active=%s\n", time.Since(enqueued).Round(time.Second), scaledObjectActive(t, opts))
 		if got := scaledObjectActive(t, opts); got != "True" {
