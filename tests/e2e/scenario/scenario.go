@@ -36,8 +36,10 @@ type Endpoints struct {
 	BannerActors []string
 	// Consumers are the consumer instances' base URLs (for /metrics).
 	Consumers []string
-	// ConsumersAutoscaled: consumers come and go during the run (KEDA), so
-	// Consumers cover only some of the instances that processed its jobs.
+	// ConsumersAutoscaled: consumers come and go during the run (KEDA
+	// removes idle ones within seconds), so their /metrics are not read:
+	// an instance may be gone before the run ends, and others processed
+	// its jobs. The local e2e, with fixed consumers, checks them.
 	ConsumersAutoscaled bool
 	// APIKey is sent as `Authorization: Bearer` on every request, and
 	// offered as a WebSocket subprotocol (as the UI does): writes need it.
@@ -168,12 +170,7 @@ func Run(ctx context.Context, t *testing.T, e Endpoints, o Options) {
 	if got := after.enqueued - before.enqueued; got < float64(jobs+2) {
 		t.Errorf("producer jobs_enqueued_total grew by %v, want at least %d", got, jobs+2)
 	}
-	if e.ConsumersAutoscaled {
-		// Only the instances tunnelled are counted: each must have worked.
-		if got := after.succeeded - before.succeeded; got < 1 {
-			t.Errorf("the consumers' succeeded jobs grew by %v, want some", got)
-		}
-	} else {
+	if !e.ConsumersAutoscaled {
 		if got := after.succeeded - before.succeeded; got < float64(jobs+1) {
 			t.Errorf("consumers' succeeded jobs grew by %v, want at least %d", got, jobs+1)
 		}
@@ -278,10 +275,14 @@ func (c *client) waitJob(ctx context.Context, e Endpoints, id string, want contr
 type counters struct{ enqueued, succeeded, deadLettered, posts float64 }
 
 func snapshot(c *client, e Endpoints) counters {
+	consumers := e.Consumers
+	if e.ConsumersAutoscaled {
+		consumers = nil
+	}
 	return counters{
 		enqueued:     scrape(c, `jobs_enqueued_total`, e.Producer),
-		succeeded:    scrape(c, `jobs_processed_total{outcome="succeeded"`, e.Consumers...),
-		deadLettered: scrape(c, `jobs_processed_total{outcome="dead_lettered"`, e.Consumers...),
+		succeeded:    scrape(c, `jobs_processed_total{outcome="succeeded"`, consumers...),
+		deadLettered: scrape(c, `jobs_processed_total{outcome="dead_lettered"`, consumers...),
 		posts:        scrape(c, `banner_posts_total`, e.bannerActors()...),
 	}
 }
