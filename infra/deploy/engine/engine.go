@@ -72,6 +72,15 @@ func Ensure(ctx context.Context, o Options) (*Engine, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
+	// dockerd and its containerd need absolute paths (a relative one, as a
+	// test's "../.." root gives, leaves containerd's socket unreachable).
+	var err error
+	if o.StateDir, err = filepath.Abs(o.StateDir); err != nil {
+		return nil, err
+	}
+	if o.RepoRoot, err = filepath.Abs(o.RepoRoot); err != nil {
+		return nil, err
+	}
 	lacks, err := HostLacksSysResource()
 	if err != nil {
 		return nil, err
