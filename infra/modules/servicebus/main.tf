@@ -26,3 +26,29 @@ resource "azurerm_servicebus_queue" "jobs" {
   max_size_in_megabytes                = var.max_size_in_megabytes
   partitioning_enabled                 = false
 }
+
+# Topics for pub/sub fan-out (banner-updated). Subscriptions are not created
+# here: each subscriber (a Dapr sidecar) creates its own and Service Bus
+# deletes it once idle (Dapr's autoDeleteOnIdleInSec).
+resource "azurerm_servicebus_topic" "this" {
+  for_each = var.topics
+
+  name         = each.value
+  namespace_id = azurerm_servicebus_namespace.this.id
+
+  partitioning_enabled = false
+}
+
+# "Azure Service Bus Data Owner" on each topic, nothing at namespace scope:
+# the holder creates and deletes its own subscriptions under the topic (Data
+# Sender and Data Receiver carry no Manage right), sends and receives, and
+# can do nothing on the queue or any other topic.
+resource "azurerm_role_assignment" "topic_data_owner" {
+  for_each = local.topic_data_owners
+
+  scope                            = azurerm_servicebus_topic.this[each.value.topic].id
+  role_definition_name             = "Azure Service Bus Data Owner"
+  principal_id                     = each.value.principal_id
+  principal_type                   = "ServicePrincipal"
+  skip_service_principal_aad_check = true
+}

@@ -27,3 +27,18 @@ output "queue_id" {
   description = "Resource ID of the job queue (scope for per-queue data-plane role assignments)."
   value       = azurerm_servicebus_queue.jobs.id
 }
+
+output "topic_names" {
+  description = "Names of the topics, by topic name (map keyed like topic_ids)."
+  value       = { for k, t in azurerm_servicebus_topic.this : k => t.name }
+}
+
+output "topic_ids" {
+  description = "Resource IDs of the topics, by topic name (scopes of per-topic role assignments)."
+  value       = { for k, t in azurerm_servicebus_topic.this : k => t.id }
+}
+
+output "topic_role_assignment_ids" {
+  description = "Resource IDs of the topic Data Owner role assignments, keyed <topic>/<topic_data_owner_principal_ids key>."
+  value       = { for k, a in azurerm_role_assignment.topic_data_owner : k => a.id }
+}

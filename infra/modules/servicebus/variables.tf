@@ -138,6 +138,38 @@ variable "max_size_in_megabytes" {
   }
 }
 
+variable "topics" {
+  type        = set(string)
+  description = "Names of the topics to create (pub/sub fan-out, e.g. banner-updated). Topics need the Standard or Premium sku."
+  default     = []
+
+  validation {
+    condition     = alltrue([for t in var.topics : can(regex("^[a-zA-Z0-9]([a-zA-Z0-9._/-]{0,258}[a-zA-Z0-9_])?$", t))])
+    error_message = "Every topic name must be 1-260 letters, digits, '.', '-', '_' or '/', starting with a letter or digit and ending with a letter, digit or '_'."
+  }
+
+  validation {
+    condition     = length(var.topics) == 0 || var.sku != "Basic"
+    error_message = "Topics need the Standard or Premium sku; Basic namespaces have queues only."
+  }
+}
+
+variable "topic_data_owner_principal_ids" {
+  type        = map(string)
+  description = "Principals (object IDs, e.g. workload identities' principal_id) given Azure Service Bus Data Owner on each topic, keyed by a static name: they create their own subscriptions. Nothing is assigned at namespace scope."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.topic_data_owner_principal_ids) : can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$", k))])
+    error_message = "topic_data_owner_principal_ids keys must be 1-64 letters, digits, '-' or '_', starting with a letter or digit."
+  }
+
+  validation {
+    condition     = alltrue([for id in values(var.topic_data_owner_principal_ids) : can(regex("^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$", id))])
+    error_message = "Every topic_data_owner_principal_ids value must be an object ID (a GUID)."
+  }
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags applied to the namespace."

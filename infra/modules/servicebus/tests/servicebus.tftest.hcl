@@ -16,6 +16,18 @@ mock_provider "azurerm" {
       id = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-airdisplay-test/providers/Microsoft.ServiceBus/namespaces/sb-airdisplay-test/queues/jobs"
     }
   }
+
+  mock_resource "azurerm_servicebus_topic" {
+    defaults = {
+      id = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-airdisplay-test/providers/Microsoft.ServiceBus/namespaces/sb-airdisplay-test/topics/banner-updated"
+    }
+  }
+
+  mock_resource "azurerm_role_assignment" {
+    defaults = {
+      id = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-airdisplay-test/providers/Microsoft.ServiceBus/namespaces/sb-airdisplay-test/topics/banner-updated/providers/Microsoft.Authorization/roleAssignments/bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"
+    }
+  }
 }
 
 variables {
@@ -61,6 +73,78 @@ run "entra_id_only_namespace_with_the_jobs_queue" {
     condition     = azurerm_servicebus_namespace.this.capacity == 0 && azurerm_servicebus_namespace.this.premium_messaging_partitions == 0
     error_message = "Only a Premium namespace takes messaging units and partitions."
   }
+}
+
+run "no_topics_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(azurerm_servicebus_topic.this) == 0 && length(azurerm_role_assignment.topic_data_owner) == 0
+    error_message = "Without topics the module must create neither topics nor role assignments."
+  }
+}
+
+run "topic_with_a_topic_scoped_data_owner" {
+  command = plan
+
+  variables {
+    topics = ["banner-updated"]
+    topic_data_owner_principal_ids = {
+      "banner-actor" = "66666666-6666-4666-8666-666666666666"
+    }
+  }
+
+  assert {
+    condition = (
+      azurerm_servicebus_topic.this["banner-updated"].name == "banner-updated" &&
+      azurerm_servicebus_topic.this["banner-updated"].namespace_id == azurerm_servicebus_namespace.this.id &&
+      output.topic_names["banner-updated"] == "banner-updated"
+    )
+    error_message = "The topic must be created in the module's namespace and named in topic_names."
+  }
+
+  assert {
+    condition = (
+      toset(keys(azurerm_role_assignment.topic_data_owner)) == toset(["banner-updated/banner-actor"]) &&
+      azurerm_role_assignment.topic_data_owner["banner-updated/banner-actor"].role_definition_name == "Azure Service Bus Data Owner" &&
+      azurerm_role_assignment.topic_data_owner["banner-updated/banner-actor"].principal_id == "66666666-6666-4666-8666-666666666666"
+    )
+    error_message = "The principal must get exactly Azure Service Bus Data Owner (to create its own subscriptions)."
+  }
+
+  assert {
+    condition = (
+      azurerm_role_assignment.topic_data_owner["banner-updated/banner-actor"].scope == azurerm_servicebus_topic.this["banner-updated"].id &&
+      azurerm_role_assignment.topic_data_owner["banner-updated/banner-actor"].scope != azurerm_servicebus_namespace.this.id &&
+      endswith(azurerm_role_assignment.topic_data_owner["banner-updated/banner-actor"].scope, "/topics/banner-updated") &&
+      output.topic_ids["banner-updated"] == azurerm_servicebus_topic.this["banner-updated"].id
+    )
+    error_message = "Data Owner must be scoped to the topic, never to the namespace."
+  }
+}
+
+run "rejects_topics_on_basic" {
+  command = plan
+
+  variables {
+    sku    = "Basic"
+    topics = ["banner-updated"]
+  }
+
+  expect_failures = [var.topics]
+}
+
+run "rejects_a_bad_topic_name_and_principal" {
+  command = plan
+
+  variables {
+    topics = ["-banner-updated"]
+    topic_data_owner_principal_ids = {
+      "banner-actor" = "banner-actor"
+    }
+  }
+
+  expect_failures = [var.topics, var.topic_data_owner_principal_ids]
 }
 
 run "premium_takes_capacity_and_a_partition" {

@@ -1,4 +1,5 @@
-# Standard namespace (Entra ID only) with the jobs queue.
+# Standard namespace (Entra ID only) with the jobs queue and a topic whose
+# Data Owner (scoped to that topic) is the caller.
 variable "location" {
   type        = string
   description = "Azure region of the example."
@@ -10,6 +11,8 @@ variable "name" {
   description = "Globally unique namespace name of the example."
   default     = "sb-airdisplay-example"
 }
+
+data "azurerm_client_config" "current" {}
 
 resource "azurerm_resource_group" "example" {
   name     = "rg-servicebus-example"
@@ -25,6 +28,11 @@ module "servicebus" {
 
   max_delivery_count = 5
   lock_duration      = "PT30S"
+
+  topics = ["banner-updated"]
+  topic_data_owner_principal_ids = {
+    deployer = data.azurerm_client_config.current.object_id
+  }
 }
 
 output "fqdn" {
