@@ -97,7 +97,8 @@ const (
 	kedaClientID        = "44444444-4444-4444-8444-444444444444"
 	tenantID            = "55555555-5555-4555-8555-555555555555"
 	serviceBusFQDN      = "sb-airdisplay-test.servicebus.windows.net"
-	azureRedisHost      = "redis-airdisplay-test.redis.cache.windows.net"
+	azureRedisHost      = "redis-airdisplay-test.westeurope.redis.azure.net"
+	bannerEventsTopic   = "banner-updated"
 	acrLoginServer      = "acrairdisplaytest.azurecr.io"
 )
 
@@ -108,6 +109,7 @@ func azureSetValues() map[string]string {
 		"image.registry":                                acrLoginServer,
 		"azure.tenantId":                                tenantID,
 		"azure.serviceBus.namespaceFQDN":                serviceBusFQDN,
+		"azure.serviceBus.bannerEventsTopic":            bannerEventsTopic,
 		"azure.redis.host":                              azureRedisHost,
 		"azure.workloadIdentity.clientIds.producer":     producerClientID,
 		"azure.workloadIdentity.clientIds.consumer":     consumerClientID,

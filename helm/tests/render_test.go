@@ -394,12 +394,17 @@ func TestAzureUsesWorkloadIdentityOnly(t *testing.T) {
 			}
 		}
 		switch c.Spec.Type {
-		case "state.redis", "pubsub.redis":
+		case "state.redis":
 			host, _ := metadataItem(c, "redisHost")
 			tls, _ := metadataItem(c, "enableTLS")
 			entra, _ := metadataItem(c, "useEntraID")
-			if host.Value != azureRedisHost+":6380" || tls.Value != "true" || entra.Value != "true" {
+			if host.Value != azureRedisHost+":10000" || tls.Value != "true" || entra.Value != "true" {
 				t.Errorf("component %s: redisHost %q enableTLS %q useEntraID %q", c.Name, host.Value, tls.Value, entra.Value)
+			}
+		case "pubsub.azure.servicebus.topics":
+			ns, _ := metadataItem(c, "namespaceName")
+			if ns.Value != serviceBusFQDN {
+				t.Errorf("pubsub: namespaceName %q", ns.Value)
 			}
 		case "bindings.azure.servicebusqueues":
 			ns, _ := metadataItem(c, "namespaceName")
@@ -430,6 +435,117 @@ func TestAzureUsesWorkloadIdentityOnly(t *testing.T) {
 		if sa.Name != "airdisplay-"+key {
 			t.Errorf("%s ServiceAccount %q, want airdisplay-%s (Terraform's federated credential subject)", key, sa.Name, key)
 		}
+	}
+}
+
+// TestRenderedAzureStateStoresAreManagedRedisClusters: on azure the state stores reach
+// Azure Managed Redis as a Redis Cluster (OSS cluster policy): redisType
+// cluster, TLS on port 10000, Entra ID with the sidecar's own identity, no
+// password; and nothing the chart renders or ships still points at Azure
+// Cache for Redis (redis.cache.windows.net).
+func TestRenderedAzureStateStoresAreManagedRedisClusters(t *testing.T) {
+	_, objs := renderFlavor(t, flavorByName(t, "azure"))
+	for _, name := range []string{"statestore", "jobstore"} {
+		c := componentByName(objs, name)
+		if c == nil {
+			t.Errorf("no %s component", name)
+			continue
+		}
+		if c.Spec.Type != "state.redis" || c.Spec.Version != "v1" {
+			t.Errorf("%s: %s/%s, want state.redis/v1", name, c.Spec.Type, c.Spec.Version)
+		}
+		want := map[string]string{
+			"redisHost":  azureRedisHost + ":10000",
+			"redisType":  "cluster",
+			"enableTLS":  "true",
+			"useEntraID": "true",
+		}
+		for key, w := range want {
+			if m, ok := metadataItem(c, key); !ok || m.Value != w {
+				t.Errorf("%s: %s = %q (set: %v), want %q", name, key, m.Value, ok, w)
+			}
+		}
+		if id, ok := metadataItem(c, "azureClientId"); !ok || id.EnvRef != "AZURE_CLIENT_ID" {
+			t.Errorf("%s: azureClientId %+v, want envRef AZURE_CLIENT_ID", name, id)
+		}
+		for _, bad := range []string{"redisPassword", "redisUsername", "failover", "sentinelMasterName"} {
+			if _, ok := metadataItem(c, bad); ok {
+				t.Errorf("%s: has %s", name, bad)
+			}
+		}
+	}
+	if c := componentByName(objs, "statestore"); c != nil {
+		if m, _ := metadataItem(c, "actorStateStore"); m.Value != "true" {
+			t.Errorf("statestore: actorStateStore %q", m.Value)
+		}
+	}
+	for _, f := range flavors {
+		manifest, _ := renderFlavor(t, f)
+		if strings.Contains(manifest, "redis.cache.windows.net") {
+			t.Errorf("%s: the manifest names Azure Cache for Redis (redis.cache.windows.net)", f.Name)
+		}
+	}
+	// Nor do the chart's files (values, schema, templates) or its README.
+	paths := []string{readmePath}
+	_ = filepath.WalkDir(chartDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			paths = append(paths, p)
+		}
+		return err
+	})
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(raw), "redis.cache.windows.net") {
+			t.Errorf("%s still names an Azure Cache for Redis host (redis.cache.windows.net)", p)
+		}
+	}
+}
+
+// TestRenderedAzurePubSubIsServiceBusTopics: on azure the banner events go through
+// Service Bus topics (Azure Managed Redis serves no Dapr pub/sub): one
+// subscription per sidecar ({uuid}) that Service Bus deletes after 300 idle
+// seconds (Dapr's minimum), one handler at a time (per-banner order), the
+// topic Terraform created as the only allowed one, workload identity.
+func TestRenderedAzurePubSubIsServiceBusTopics(t *testing.T) {
+	_, objs := renderFlavor(t, flavorByName(t, "azure"))
+	c := componentByName(objs, "pubsub")
+	if c == nil {
+		t.Fatal("no pubsub component")
+	}
+	if c.Spec.Type != "pubsub.azure.servicebus.topics" || c.Spec.Version != "v1" {
+		t.Fatalf("pubsub: %s/%s, want pubsub.azure.servicebus.topics/v1", c.Spec.Type, c.Spec.Version)
+	}
+	want := map[string]string{
+		"namespaceName":           serviceBusFQDN,
+		"consumerID":              "{uuid}",
+		"autoDeleteOnIdleInSec":   "300",
+		"maxConcurrentHandlers":   "1",
+		"disableEntityManagement": "false",
+		"allowedTopics":           bannerEventsTopic,
+	}
+	for key, w := range want {
+		if m, ok := metadataItem(c, key); !ok || m.Value != w {
+			t.Errorf("pubsub: %s = %q (set: %v), want %q", key, m.Value, ok, w)
+		}
+	}
+	if id, ok := metadataItem(c, "azureClientId"); !ok || id.EnvRef != "AZURE_CLIENT_ID" {
+		t.Errorf("pubsub: azureClientId %+v, want envRef AZURE_CLIENT_ID", id)
+	}
+	for _, m := range c.Spec.Metadata {
+		if strings.HasPrefix(lower(m.Name), "redis") || m.Name == "connectionString" {
+			t.Errorf("pubsub: metadata %s does not belong to Service Bus topics with workload identity", m.Name)
+		}
+	}
+	if !sameSet(c.Scopes, []string{"banner-actor"}) {
+		t.Errorf("pubsub scopes %v, want [banner-actor]", c.Scopes)
+	}
+	// The kind flavor keeps Redis pub/sub.
+	_, kobjs := renderFlavor(t, flavorByName(t, "kind"))
+	if k := componentByName(kobjs, "pubsub"); k == nil || k.Spec.Type != "pubsub.redis" {
+		t.Errorf("kind pubsub: %+v, want pubsub.redis", k)
 	}
 }
 

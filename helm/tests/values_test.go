@@ -130,6 +130,8 @@ func TestValuesSchema(t *testing.T) {
 		{"initialInterval (not in Dapr's Resiliency type)", map[string]string{"dapr.resiliency.policies.retries.storeRetry.initialInterval": "50ms"}, "initialInterval"},
 		{"bad client id", map[string]string{"azure.workloadIdentity.kedaClientId": "not-a-uuid"}, "kedaClientId"},
 		{"unknown component", map[string]string{"services.producer.components[0]": "cache"}, "components"},
+		{"subscription auto-delete below Dapr's minimum", map[string]string{"azure.serviceBus.subscriptionAutoDeleteOnIdleInSec": "60"}, "subscriptionAutoDeleteOnIdleInSec"},
+		{"bad topic name", map[string]string{"azure.serviceBus.bannerEventsTopic": "-banner"}, "bannerEventsTopic"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

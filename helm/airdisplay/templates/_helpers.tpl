@@ -234,13 +234,19 @@ Context: the root context.
 {{- end -}}
 
 {{/*
-Redis connection metadata shared by statestore, jobstore and pubsub.
+Redis connection metadata of the Redis components: statestore and jobstore
+(both flavors) and pubsub (kind). Azure Managed Redis runs the OSS cluster
+policy, so the client is a Redis Cluster client (redisType: cluster) over
+TLS with Entra ID tokens; every key of one transaction shares a hash slot
+(the services use hash tags).
 Context: the root context.
 */}}
 {{- define "airdisplay.redisMetadata" -}}
 {{- if eq .Values.flavor "azure" -}}
 - name: redisHost
   value: {{ printf "%s:%d" .Values.azure.redis.host (int .Values.azure.redis.port) | quote }}
+- name: redisType
+  value: "cluster"
 - name: enableTLS
   value: "true"
 - name: useEntraID
