@@ -73,9 +73,18 @@ run: deps dapr $(BIN)/devstack ## Start the whole platform locally (Ctrl-C stops
 	$(BIN)/devstack -f dapr.yaml -state-dir .local -replicas consumer=$(CONSUMER_REPLICAS)
 
 .PHONY: test
-test: vulncheck deps dapr helm test-config test-terraform ## vulncheck, unit, integration (real daprd, Redis, RabbitMQ, Chromium), image, chart, Terraform and e2e-local tests
+test: vulncheck deps dapr helm test-config test-terraform ## vulncheck, unit, integration (real daprd, Redis, RabbitMQ, Chromium), image, chart, Terraform and e2e-local tests, then test-redis-cluster
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	@for m in $(TOOL_MODULES); do (cd $$m && GOWORK=off go test -count=1 -timeout $(TEST_TIMEOUT) ./...); done
+	@$(MAKE) --no-print-directory test-redis-cluster
+
+# Azure Managed Redis (OSS cluster policy) gives clients a Redis Cluster; this
+# runs the integration suite on one: three redis-server masters in cluster
+# mode, components with redisType cluster (REDIS_TOPOLOGY=cluster also works
+# for `make run` and `make chaos`).
+.PHONY: test-redis-cluster
+test-redis-cluster: deps dapr ## The integration suite (jobs, banners, idempotency, dead letters, commits) on a three-master Redis Cluster, as on Azure
+	cd tests && REDIS_TOPOLOGY=cluster go test -count=1 -timeout $(TEST_TIMEOUT) ./integration/...
 
 .PHONY: test-config
 test-config: ## terraform fmt -check over infra/ and actionlint over .github/workflows

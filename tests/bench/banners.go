@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,7 +61,7 @@ func benchBanners(ctx context.Context, args []string) error {
 	actor.name = "banner actors (REST → daprd → actor)"
 
 	fmt.Printf("baseline: the same check-and-set as a Redis Lua script, %d clients…\n", *clients)
-	rdb := redis.NewClient(&redis.Options{Addr: s.RedisAddr, PoolSize: *clients})
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: strings.Split(s.RedisAddr, ","), PoolSize: *clients})
 	defer rdb.Close()
 	lua := redis.NewScript(`
 local cur = redis.call('HGET', KEYS[1], 'expiresAt')

@@ -34,7 +34,7 @@ func benchJobs(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stop()
-	rdb := redis.NewClient(&redis.Options{Addr: s.RedisAddr})
+	rdb := localstack.Redis(s)
 	defer rdb.Close()
 
 	// Warm up: the first jobs pay for connections and caches.
@@ -106,7 +106,7 @@ func submit(ctx context.Context, producer string, n int) ([]string, error) {
 	return ids, nil
 }
 
-func waitProcessed(ctx context.Context, rdb *redis.Client, ids []string, timeout time.Duration) ([]contract.Record, error) {
+func waitProcessed(ctx context.Context, rdb redis.UniversalClient, ids []string, timeout time.Duration) ([]contract.Record, error) {
 	deadline := time.Now().Add(timeout)
 	for {
 		var recs []contract.Record

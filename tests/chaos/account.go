@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/airdisplay/platform/tests/localstack"
 	"io"
 	"net/http"
 	"os"
@@ -25,7 +26,7 @@ import (
 type runner struct {
 	cfg       config
 	stack     *stack.Stack
-	redis     *redis.Client
+	redis     redis.UniversalClient
 	api       *api
 	ledger    ledger
 	bannerIDs []string
@@ -358,13 +359,14 @@ func (r *runner) queueDepth() int {
 
 // effectMarkers lists the job ids that have an effect marker.
 func (r *runner) effectMarkers(ctx context.Context) (map[string]bool, error) {
-	prefix := "jobstore||" + contract.EffectKey("")
+	keys, err := localstack.ScanKeys(ctx, r.redis, "jobstore||effect/*")
 	out := map[string]bool{}
-	iter := r.redis.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		out[strings.TrimPrefix(iter.Val(), prefix)] = true
+	for _, k := range keys {
+		if id, ok := contract.JobIDOfEffectKey(strings.TrimPrefix(k, "jobstore||")); ok {
+			out[id] = true
+		}
 	}
-	return out, iter.Err()
+	return out, err
 }
 
 func (r *runner) view(ctx context.Context, id string) (banners.View, error) {

@@ -20,8 +20,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/airdisplay/platform/tests/localstack"
 )
 
@@ -104,7 +102,7 @@ func run() error {
 			os.RemoveAll(dir)
 		}
 	}()
-	rdb := redis.NewClient(&redis.Options{Addr: s.RedisAddr})
+	rdb := localstack.Redis(s)
 	defer rdb.Close()
 
 	r := &runner{cfg: cfg, stack: s, redis: rdb, api: newAPI(s)}

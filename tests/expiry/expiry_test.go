@@ -36,7 +36,7 @@ const (
 // each kills part of it.
 var env struct {
 	stack  *stack.Stack
-	redis  *redis.Client
+	redis  redis.UniversalClient
 	client *http.Client
 }
 
@@ -61,7 +61,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	env.stack = s
-	env.redis = redis.NewClient(&redis.Options{Addr: s.RedisAddr})
+	env.redis = localstack.Redis(s)
 	env.client = &http.Client{Timeout: 30 * time.Second}
 	defer env.redis.Close()
 	code := m.Run()

@@ -22,7 +22,7 @@ import (
 // and five sidecars once keeps the suite fast.
 var env struct {
 	stack *stack.Stack
-	redis *redis.Client
+	redis redis.UniversalClient
 }
 
 const (
@@ -56,7 +56,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	env.stack = s
-	env.redis = redis.NewClient(&redis.Options{Addr: s.RedisAddr})
+	env.redis = localstack.Redis(s)
 	defer env.redis.Close()
 
 	code := m.Run()

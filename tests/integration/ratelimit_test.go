@@ -15,6 +15,7 @@ func TestWritesAreRateLimitedPerClient(t *testing.T) {
 	codes := map[int]int{}
 	retryAfter := ""
 	var wg sync.WaitGroup
+	start := time.Now()
 	for range 300 {
 		wg.Add(1)
 		go func() {
@@ -34,11 +35,14 @@ func TestWritesAreRateLimitedPerClient(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	t.Logf("300 writes at once from one client: %v (Retry-After %q)", codes, retryAfter)
+	took := time.Since(start)
+	t.Logf("300 writes at once from one client in %s: %v (Retry-After %q)", took.Round(time.Millisecond), codes, retryAfter)
 	// Up to the burst gets through (less what earlier tests' writes took
-	// from the bucket, plus what refilled meanwhile); the rest is refused.
-	if n := codes[http.StatusBadRequest]; n == 0 || n > 110 || codes[http.StatusTooManyRequests] == 0 || retryAfter == "" {
-		t.Fatalf("outcomes %v (Retry-After %q): want 400s up to the burst of 100, then 429 with Retry-After", codes, retryAfter)
+	// from the bucket), plus what refilled at 50/s while the writes were
+	// sent (a busy machine sends them more slowly); the rest is refused.
+	allowed := 100 + int(50*took.Seconds()) + 1
+	if n := codes[http.StatusBadRequest]; n == 0 || n > allowed || codes[http.StatusTooManyRequests] == 0 || retryAfter == "" {
+		t.Fatalf("outcomes %v (Retry-After %q): want at most %d 400s (the burst of 100 and the refill in %s), then 429 with Retry-After", codes, retryAfter, allowed, took)
 	}
 	resp, err := client.Get(producerURL() + "/v1/jobs?status=dead-lettered")
 	must(t, err)

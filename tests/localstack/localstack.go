@@ -74,6 +74,9 @@ func Start(ctx context.Context, stateDir string, o Options) (*stack.Stack, error
 	}
 	// components/local/secretstore.yaml reads the API keys (DevAPIKey) from
 	// this file; dapr.yaml's path is relative to the repository root.
+	if opts.RedisCluster, err = stack.RedisClusterFromEnv(os.Getenv); err != nil {
+		return nil, err
+	}
 	opts.Env = map[string]string{"LOCAL_SECRETS_FILE": filepath.Join(root, "components", "local", "secrets", "api-keys.json")}
 	s, err := stack.Start(ctx, opts)
 	if err != nil && o.Ports == (stack.Ports{}) && strings.Contains(err.Error(), "address already in use") {

@@ -66,6 +66,7 @@ func (in *Instance) Env() map[string]string {
 		"APP_REPLICA":    strconv.Itoa(in.Replica),
 		// Referenced by components/local through envRef.
 		"REDIS_HOST":   s.RedisAddr,
+		"REDIS_TYPE":   s.RedisType,
 		"RABBITMQ_URL": s.RabbitURL,
 	}
 	maps.Copy(env, in.spec.Env)

@@ -1,12 +1,14 @@
 package stack
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/airdisplay/platform/infra/local/supervisor"
 )
@@ -24,8 +26,12 @@ func (s *Stack) startRedis() (*supervisor.Process, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return s.start("redis", path, []string{
-		"--port", strconv.Itoa(s.Ports.Redis),
+	return s.start("redis", path, redisArgs(s.Ports.Redis, dir), "", os.Environ())
+}
+
+func redisArgs(port int, dir string) []string {
+	return []string{
+		"--port", strconv.Itoa(port),
 		"--bind", "127.0.0.1",
 		"--dir", dir,
 		"--appendonly", "yes",
@@ -33,7 +39,87 @@ func (s *Stack) startRedis() (*supervisor.Process, error) {
 		"--save", "",
 		"--daemonize", "no",
 		"--loglevel", "warning",
-	}, "", os.Environ())
+	}
+}
+
+// redisClusterNames are the processes of the Redis Cluster profile. The
+// first is "redis", like the single node, so faults that kill "redis" kill
+// a master there too.
+var redisClusterNames = [3]string{"redis", "redis-2", "redis-3"}
+
+// startRedisCluster runs three redis-server masters in cluster mode (data
+// and nodes.conf under StateDir/redis-cluster/<n>, synced like the single
+// node), joins them into one cluster over all 16384 slots the first time,
+// and waits until every node reports cluster_state:ok. No replicas: a
+// killed master's slots wait for its restart, which reloads its AOF and
+// nodes.conf. cluster-require-full-coverage is off so the other masters
+// keep serving their slots meanwhile.
+func (s *Stack) startRedisCluster(ctx context.Context) error {
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		return fmt.Errorf("redis-server not found: run `make deps` (installs Debian's redis-server)")
+	}
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		return fmt.Errorf("redis-cli not found: run `make deps` (Debian's redis-tools comes with redis-server)")
+	}
+	addrs := make([]string, len(redisClusterNames))
+	procs := make([]*supervisor.Process, len(redisClusterNames))
+	for i, name := range redisClusterNames {
+		dir := filepath.Join(s.opts.StateDir, "redis-cluster", strconv.Itoa(i+1))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		port := s.Ports.RedisClusterNodes[i]
+		args := append(redisArgs(port, dir),
+			"--cluster-enabled", "yes",
+			"--cluster-config-file", "nodes.conf",
+			"--cluster-port", strconv.Itoa(s.Ports.RedisClusterBus[i]),
+			"--cluster-node-timeout", "5000",
+			"--cluster-require-full-coverage", "no",
+		)
+		if procs[i], err = s.start(name, path, args, "", os.Environ()); err != nil {
+			return err
+		}
+		addrs[i] = fmt.Sprintf("127.0.0.1:%d", port)
+	}
+	for i, p := range procs {
+		if err := waitTCP(ctx, p, addrs[i], 30*time.Second); err != nil {
+			return err
+		}
+	}
+	// A data directory from an earlier run already holds the cluster.
+	if !strings.Contains(clusterInfo(ctx, cli, addrs[0]), "cluster_slots_assigned:16384") {
+		args := append([]string{"--cluster", "create"}, addrs...)
+		args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+		if out, err := exec.CommandContext(ctx, cli, args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("redis-cli --cluster create: %w\n%s", err, out)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, addr := range addrs {
+		for !strings.Contains(clusterInfo(ctx, cli, addr), "cluster_state:ok") {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("redis cluster node %s: not cluster_state:ok after 30 s:\n%s", addr, clusterInfo(ctx, cli, addr))
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+// clusterInfo is CLUSTER INFO of the node at addr, or "" if it does not answer.
+func clusterInfo(ctx context.Context, cli, addr string) string {
+	host, port, _ := strings.Cut(addr, ":")
+	out, err := exec.CommandContext(ctx, cli, "-h", host, "-p", port, "cluster", "info").Output()
+	if err != nil {
+		return ""
+	}
+	return string(out)
 }
 
 // startRabbitMQ runs a private RabbitMQ node with its own epmd, ports, node

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +40,11 @@ type Ports struct {
 	SchedulerEtcdPeer   int
 	SchedulerHealthz    int
 	SchedulerMetrics    int
+	// The three masters of the Redis Cluster profile (Options.RedisCluster):
+	// client ports, and cluster bus ports (set explicitly: port+10000 may
+	// not exist for a random port).
+	RedisClusterNodes [3]int
+	RedisClusterBus   [3]int
 }
 
 // DefaultPorts are used by `make run`; each can be overridden from the
@@ -48,6 +54,7 @@ func DefaultPorts() Ports {
 		Redis: 6380, RabbitMQ: 5673, RabbitMQDist: 25673, EPMD: 14369,
 		Placement: 50005, PlacementRaft: 50015, PlacementHealthz: 58081, PlacementMetrics: 59091,
 		Scheduler: 50006, SchedulerEtcdClient: 52379, SchedulerEtcdPeer: 52380, SchedulerHealthz: 58082, SchedulerMetrics: 59092,
+		RedisClusterNodes: [3]int{6391, 6392, 6393}, RedisClusterBus: [3]int{16391, 16392, 16393},
 	}
 }
 
@@ -70,6 +77,19 @@ func PortsFromEnv(getenv func(string) string) (Ports, error) {
 	return p, nil
 }
 
+// RedisClusterFromEnv reads REDIS_TOPOLOGY: "single" (or unset) is one
+// Redis node, "cluster" the three-master Redis Cluster (Options.RedisCluster).
+func RedisClusterFromEnv(getenv func(string) string) (bool, error) {
+	switch v := getenv("REDIS_TOPOLOGY"); v {
+	case "", "single":
+		return false, nil
+	case "cluster":
+		return true, nil
+	default:
+		return false, fmt.Errorf("REDIS_TOPOLOGY=%q: want single or cluster", v)
+	}
+}
+
 // Options configure a Stack.
 type Options struct {
 	RunFile     string         // dapr.yaml, or the directory holding it
@@ -87,6 +107,11 @@ type Options struct {
 	// ResourcesPaths, when set, replace every app's resources paths: run
 	// the same apps on other Dapr components (the chart's, say).
 	ResourcesPaths []string
+	// RedisCluster runs Redis as a three-master Redis Cluster, the topology
+	// Azure Managed Redis's OSS cluster policy gives clients, and tells the
+	// components so (REDIS_TYPE=cluster): state and pub/sub then run on the
+	// same multi-key rules as on Azure.
+	RedisCluster bool
 	// KeepAlive restarts any process that exits on its own (crashed,
 	// killed) after a back-off, as a kubelet restarts a container. Off, a
 	// test that kills a process restarts it itself.
@@ -96,7 +121,8 @@ type Options struct {
 // Stack is a running local platform.
 type Stack struct {
 	Ports     Ports
-	RedisAddr string // host:port
+	RedisAddr string // host:port; with RedisCluster the three nodes' host:port, comma-separated
+	RedisType string // "node" or "cluster", the components' redisType
 	RabbitURL string // amqp URL
 	LogDir    string
 
@@ -140,12 +166,21 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 	st := &Stack{
 		Ports:     opts.Ports,
 		RedisAddr: fmt.Sprintf("127.0.0.1:%d", opts.Ports.Redis),
+		RedisType: "node",
 		RabbitURL: fmt.Sprintf("amqp://guest:guest@127.0.0.1:%d/", opts.Ports.RabbitMQ),
 		LogDir:    filepath.Join(state, "logs"),
 		opts:      opts,
 		bin:       bin,
 		apps:      map[string][]*Instance{},
 		closing:   make(chan struct{}),
+	}
+	if opts.RedisCluster {
+		st.RedisType = "cluster"
+		addrs := make([]string, len(opts.Ports.RedisClusterNodes))
+		for i, port := range opts.Ports.RedisClusterNodes {
+			addrs[i] = fmt.Sprintf("127.0.0.1:%d", port)
+		}
+		st.RedisAddr = strings.Join(addrs, ",")
 	}
 	// On any error, stop what was started. (st, not the named result,
 	// which a `return nil, err` has already set to nil.)
@@ -180,10 +215,18 @@ func daprBinDir(dir string) (string, error) {
 
 func (s *Stack) checkPortsFree() error {
 	p := s.Ports
-	for name, port := range map[string]int{
+	ports := map[string]int{
 		"redis": p.Redis, "rabbitmq": p.RabbitMQ, "rabbitmq dist": p.RabbitMQDist, "epmd": p.EPMD,
 		"placement": p.Placement, "scheduler": p.Scheduler, "scheduler etcd": p.SchedulerEtcdClient,
-	} {
+	}
+	if s.opts.RedisCluster {
+		delete(ports, "redis")
+		for i := range p.RedisClusterNodes {
+			ports[fmt.Sprintf("redis-%d", i+1)] = p.RedisClusterNodes[i]
+			ports[fmt.Sprintf("redis-%d bus", i+1)] = p.RedisClusterBus[i]
+		}
+	}
+	for name, port := range ports {
 		if portInUse(port) {
 			return fmt.Errorf("port %d (%s) is already in use: is another stack running? stop it or choose other ports", port, name)
 		}
@@ -194,14 +237,20 @@ func (s *Stack) checkPortsFree() error {
 func (s *Stack) startInfra(ctx context.Context) error {
 	var redisProc, rabbitProc *supervisor.Process
 	var err error
-	if redisProc, err = s.startRedis(); err != nil {
+	if s.opts.RedisCluster {
+		if err := s.startRedisCluster(ctx); err != nil {
+			return err
+		}
+	} else if redisProc, err = s.startRedis(); err != nil {
 		return err
 	}
 	if rabbitProc, err = s.startRabbitMQ(); err != nil {
 		return err
 	}
-	if err := waitTCP(ctx, redisProc, s.RedisAddr, 30*time.Second); err != nil {
-		return err
+	if redisProc != nil {
+		if err := waitTCP(ctx, redisProc, s.RedisAddr, 30*time.Second); err != nil {
+			return err
+		}
 	}
 	// RabbitMQ opens its AMQP listener only once the broker has booted.
 	if err := waitTCP(ctx, rabbitProc, fmt.Sprintf("127.0.0.1:%d", s.Ports.RabbitMQ), 90*time.Second); err != nil {
@@ -377,7 +426,7 @@ const portLow, portHigh = 20000, 32700
 
 // RandomPorts picks free loopback ports for the infrastructure.
 func RandomPorts() (Ports, error) {
-	p, err := freePorts(13)
+	p, err := freePorts(19)
 	if err != nil {
 		return Ports{}, err
 	}
@@ -385,6 +434,7 @@ func RandomPorts() (Ports, error) {
 		Redis: p[0], RabbitMQ: p[1], RabbitMQDist: p[2], EPMD: p[3],
 		Placement: p[4], PlacementRaft: p[5], PlacementHealthz: p[6], PlacementMetrics: p[7],
 		Scheduler: p[8], SchedulerEtcdClient: p[9], SchedulerEtcdPeer: p[10], SchedulerHealthz: p[11], SchedulerMetrics: p[12],
+		RedisClusterNodes: [3]int{p[13], p[14], p[15]}, RedisClusterBus: [3]int{p[16], p[17], p[18]},
 	}, nil
 }
 

@@ -4,8 +4,11 @@
 package jobs
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -68,10 +71,42 @@ type Record struct {
 }
 
 // State store keys. The job store uses keyPrefix "name", so producer and
-// consumer see the same keys.
-func RecordKey(id string) string       { return "job/" + id }
+// consumer see the same keys ("jobstore||job/{<id>}" in Redis).
+//
+// A job's record and effect marker are written in one transaction (see
+// jobstore.Store.Commit), so on a clustered Redis (Azure Managed Redis,
+// `make test-redis-cluster`) they must live in one hash slot: both carry the
+// job's hash tag, "{<id>}". Redis hashes only what is between the first "{"
+// and the next "}", so an id that itself holds a brace gets a tag made
+// from its digest instead (an empty or cut tag would split the pair).
+func RecordKey(id string) string       { return "job/" + hashTag(id) }
 func IdempotencyKey(key string) string { return "idem/" + key }
-func EffectKey(id string) string       { return "effect/" + id }
+func EffectKey(id string) string       { return "effect/" + hashTag(id) }
+
+// JobIDOfEffectKey is the job id an EffectKey was made from.
+func JobIDOfEffectKey(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, "effect/")
+	switch {
+	case !ok:
+		return "", false
+	case strings.HasPrefix(rest, "{#"):
+		_, id, ok := strings.Cut(rest, "}/")
+		return id, ok
+	case len(rest) > 2 && rest[0] == '{' && rest[len(rest)-1] == '}':
+		return rest[1 : len(rest)-1], true
+	}
+	return "", false
+}
+
+// hashTag is "{id}", or "{#<sha256 prefix>}/id" when id holds "{" or "}"
+// or is empty.
+func hashTag(id string) string {
+	if id != "" && !strings.ContainsAny(id, "{}") {
+		return "{" + id + "}"
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "{#" + hex.EncodeToString(sum[:8]) + "}/" + id
+}
 
 // DeadLetterIndexKey holds the ids of dead-lettered jobs, newest last.
 const DeadLetterIndexKey = "index/dead-lettered"

@@ -1,6 +1,8 @@
 // Package jobstore keeps job records in the Dapr state store the producer
 // and the consumer share, with first-write and ETag concurrency so that no
-// two writers silently overwrite each other.
+// two writers silently overwrite each other. Every write is a single-key
+// guarded write: no multi-key transaction, so nothing depends on Redis
+// rolling back or on keys sharing a cluster slot.
 package jobstore
 
 import (
@@ -28,8 +30,6 @@ func NewStore(c dapr.Client, store string) *Store { return &Store{dapr: c, store
 
 // ErrConflict means another writer changed the key first.
 var ErrConflict = sidecar.ErrConflict
-
-var firstWrite = &dapr.StateOptions{Concurrency: dapr.StateConcurrencyFirstWrite, Consistency: dapr.StateConsistencyStrong}
 
 // Get returns a record and its ETag; a missing record returns (nil, "", nil).
 func (s *Store) Get(ctx context.Context, id string) (*contract.Record, string, error) {
@@ -84,29 +84,24 @@ func (s *Store) ReleaseIdempotencyKey(ctx context.Context, key string) error {
 	return s.dapr.DeleteState(observability.OutgoingContext(ctx), s.store, contract.IdempotencyKey(key), nil)
 }
 
-// Commit atomically saves r (if the stored record still has etag) and
-// inserts the job's effect marker, which fails if the effects of this job
-// were already committed. This is what makes side effects effectively-once.
-func (s *Store) Commit(ctx context.Context, r *contract.Record, etag string, effect any) error {
-	rec, err := json.Marshal(r)
-	if err != nil {
-		return err
+// InsertEffect inserts a job's effect marker unless it exists, and reports
+// whether this call inserted it. The marker is the job's committed effect:
+// a single-key first-write insert, atomic on any Redis topology, so it is
+// written exactly once whatever deliveries of the job interleave. The
+// record is brought in line afterwards (Update, or the consumer's settle
+// after a crash or a lost race).
+//
+// It is deliberately not one state transaction with the record: Dapr's
+// Redis store (components-contrib v1.16 state/redis Multi) neither rolls a
+// transaction back when one operation's guard fails nor passes the
+// first-write flag inside a transaction, so a transactional insert
+// silently overwrites a marker that an earlier transaction wrote.
+func (s *Store) InsertEffect(ctx context.Context, id string, effect any) (bool, error) {
+	err := s.put(ctx, contract.EffectKey(id), effect, "")
+	if errors.Is(err, ErrConflict) {
+		return false, nil
 	}
-	eff, err := json.Marshal(effect)
-	if err != nil {
-		return err
-	}
-	ops := []*dapr.StateOperation{
-		{Type: dapr.StateOperationTypeUpsert, Item: &dapr.SetStateItem{Key: contract.RecordKey(r.ID), Value: rec, Etag: &dapr.ETag{Value: etag}, Options: firstWrite}},
-		{Type: dapr.StateOperationTypeUpsert, Item: &dapr.SetStateItem{Key: contract.EffectKey(r.ID), Value: eff, Options: firstWrite}},
-	}
-	if err := s.dapr.ExecuteStateTransaction(observability.OutgoingContext(ctx), s.store, nil, ops); err != nil {
-		if sidecar.IsConflict(err) {
-			return ErrConflict
-		}
-		return fmt.Errorf("commit job %s: %w", r.ID, err)
-	}
-	return nil
+	return err == nil, err
 }
 
 // Effect returns the effect marker of a job, if its effects were committed.

@@ -31,44 +31,20 @@ func TestInsertRefusesAnExistingRecordAndUpdateAStaleETag(t *testing.T) {
 	}
 }
 
-// The commit guard: a job's outcome and its effect marker are written
-// together or not at all, and only once. A second commit fails even with
-// the record's current ETag (the marker exists), and a commit with a stale
-// ETag writes neither.
-func TestCommitWritesRecordAndMarkerOnceAndTogether(t *testing.T) {
+// The effect marker is inserted once: a second insert, by any attempt,
+// reports that it did not insert and leaves the first marker.
+func TestAnEffectMarkerIsInsertedOnce(t *testing.T) {
 	t.Parallel()
 	s, ctx := newStore(), context.Background()
-	r := &contract.Record{ID: "j2", Status: contract.StatusRunning}
-	if err := s.Insert(ctx, r); err != nil {
-		t.Fatal(err)
+	if ok, err := s.InsertEffect(ctx, "j2", map[string]string{"by": "a"}); err != nil || !ok {
+		t.Fatalf("first insert: %v, %v", ok, err)
 	}
-	_, etag, _ := s.Get(ctx, "j2")
-	r.Status = contract.StatusSucceeded
-	if err := s.Commit(ctx, r, etag, map[string]string{"by": "a"}); err != nil {
-		t.Fatal(err)
-	}
-	_, fresh, _ := s.Get(ctx, "j2")
-	if err := s.Commit(ctx, r, fresh, map[string]string{"by": "b"}); !errors.Is(err, ErrConflict) {
-		t.Fatalf("second commit: %v, want ErrConflict", err)
+	if ok, err := s.InsertEffect(ctx, "j2", map[string]string{"by": "b"}); err != nil || ok {
+		t.Fatalf("second insert: inserted=%v, %v; want false, nil", ok, err)
 	}
 	var eff map[string]string
 	if found, _ := s.Effect(ctx, "j2", &eff); !found || eff["by"] != "a" {
-		t.Fatalf("effect marker %v, want the first commit's", eff)
-	}
-
-	other := &contract.Record{ID: "j3", Status: contract.StatusRunning}
-	if err := s.Insert(ctx, other); err != nil {
-		t.Fatal(err)
-	}
-	other.Status = contract.StatusSucceeded
-	if err := s.Commit(ctx, other, "999", "x"); !errors.Is(err, ErrConflict) {
-		t.Fatalf("commit with a stale etag: %v, want ErrConflict", err)
-	}
-	if found, _ := s.Effect(ctx, "j3", new(string)); found {
-		t.Fatal("a refused commit left its effect marker")
-	}
-	if rec, _, _ := s.Get(ctx, "j3"); rec.Status != contract.StatusRunning {
-		t.Fatalf("a refused commit changed the record: %s", rec.Status)
+		t.Fatalf("effect marker %v, want the first insert's", eff)
 	}
 }
 

@@ -36,13 +36,17 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	cluster, err := stack.RedisClusterFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	fmt.Println("devstack: starting Redis, RabbitMQ, Dapr placement and scheduler, then the apps…")
 	s, err := stack.Start(ctx, stack.Options{
 		RunFile: *runFile, Replicas: replicas, DaprBinDir: *binDir, StateDir: *stateDir,
-		Ports: ports, Console: os.Stdout, KeepAlive: *keepAlive,
+		Ports: ports, Console: os.Stdout, KeepAlive: *keepAlive, RedisCluster: cluster,
 	})
 	if err != nil {
 		return err

@@ -33,12 +33,16 @@ func (p permanentError) Unwrap() error { return p.err }
 // Permanent wraps err so the job is dead-lettered without further attempts.
 func Permanent(err error) error { return permanentError{err} }
 
-// Effect is the marker committed with a job's outcome.
+// Effect is the marker committed with a job's outcome. It carries the
+// outcome too, so that a record the commit could not update (Redis does not
+// roll a transaction back; see settle) is rewritten from it.
 type Effect struct {
-	JobID       string    `json:"jobId"`
-	Type        string    `json:"type"`
-	CommittedBy string    `json:"committedBy"`
-	CommittedAt time.Time `json:"committedAt"`
+	JobID       string          `json:"jobId"`
+	Type        string          `json:"type"`
+	CommittedBy string          `json:"committedBy"`
+	CommittedAt time.Time       `json:"committedAt"`
+	Attempt     int             `json:"attempt"`
+	Result      json.RawMessage `json:"result,omitempty"`
 }
 
 // Processor turns deliveries into committed outcomes.
@@ -126,6 +130,16 @@ func (p *Processor) Process(ctx context.Context, raw []byte) error {
 		log.Debug("duplicate delivery acknowledged", "status", rec.Status)
 		return nil
 	}
+	if rec.Attempts > 0 {
+		// An earlier attempt may have committed its effect without its
+		// record (see settle); only then is the marker worth a read.
+		if done, err := p.settle(ctx, rec.ID, log); done || err != nil {
+			if done {
+				p.m.processed.WithLabelValues(msg.Type, "duplicate").Inc()
+			}
+			return err
+		}
+	}
 
 	start := p.now().UTC()
 	if !msg.EnqueuedAt.IsZero() {
@@ -162,19 +176,42 @@ func (p *Processor) Process(ctx context.Context, raw []byte) error {
 		rec.FinishedAt = &now
 		rec.Result = result
 		rec.LastError = ""
-		effect := Effect{JobID: rec.ID, Type: rec.Type, CommittedBy: p.instance, CommittedAt: now}
-		if err := p.store.Commit(ctx, rec, etag, effect); err != nil {
-			return p.conflictOr(msg.Type, err)
+		// The effect first (inserted once, whoever races), then the record.
+		effect := Effect{JobID: rec.ID, Type: rec.Type, CommittedBy: p.instance, CommittedAt: now, Attempt: rec.Attempts, Result: result}
+		inserted, err := p.store.InsertEffect(ctx, rec.ID, effect)
+		if err != nil {
+			return err // unknown whether it is in: the redelivery settles
+		}
+		if !inserted {
+			// Another delivery of this job committed its effect first.
+			p.m.processed.WithLabelValues(msg.Type, "duplicate").Inc()
+			_, err := p.settle(ctx, rec.ID, log)
+			return err
 		}
 		p.m.effects.WithLabelValues(msg.Type).Inc()
 		p.m.processed.WithLabelValues(msg.Type, "succeeded").Inc()
 		log.Debug("job succeeded", "attempt", rec.Attempts)
+		if err := p.store.Update(ctx, rec, etag); err != nil {
+			// A concurrent delivery changed the record: make it say what
+			// this attempt's marker says.
+			if _, serr := p.settle(ctx, rec.ID, log); serr != nil {
+				return serr
+			}
+		}
 		return nil
 	}
 
 	rec.LastError = err.Error()
 	var perm permanentError
 	if errors.As(err, &perm) || rec.Attempts >= p.maxAttempts {
+		// A concurrent delivery may have committed the effect meanwhile:
+		// such a job succeeded and must not be listed as a dead letter.
+		if done, err := p.settle(ctx, rec.ID, log); done || err != nil {
+			if done {
+				p.m.processed.WithLabelValues(msg.Type, "duplicate").Inc()
+			}
+			return err
+		}
 		// Listed first, then marked: the listing shows only records marked
 		// dead-lettered, and a crash between the two leaves a job that a
 		// redelivery finishes, not a dead letter missing from the list.
@@ -212,6 +249,60 @@ func (p *Processor) save(ctx context.Context, rec *contract.Record, etag string)
 	}
 	_, newTag, err := p.store.Get(ctx, rec.ID)
 	return newTag, err
+}
+
+// settle makes the record of a job whose effect marker exists say what the
+// marker says, and reports done=true: the job succeeded, the delivery is
+// acknowledged and its handler's outcome is dropped.
+//
+// The marker is the commit: a single-key insert, written once whatever
+// interleaves (jobstore.InsertEffect says why it is not one transaction
+// with the record). The record follows it in a second write, which a
+// concurrent delivery can beat and a crash can miss; settle brings the
+// record back in line, run wherever an attempt could otherwise report,
+// retry or dead-letter a job whose effect is already committed.
+func (p *Processor) settle(ctx context.Context, id string, log *slog.Logger) (bool, error) {
+	var eff Effect
+	found, err := p.store.Effect(ctx, id, &eff)
+	if err != nil || !found {
+		return false, err
+	}
+	settled := false
+	for range 10 {
+		rec, etag, err := p.store.Get(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		if rec == nil {
+			rec = &contract.Record{ID: id, Type: eff.Type, CreatedAt: eff.CommittedAt}
+		}
+		if rec.Status == contract.StatusSucceeded && rec.ProcessedBy == eff.CommittedBy &&
+			rec.FinishedAt != nil && rec.FinishedAt.Equal(eff.CommittedAt) {
+			settled = true
+			break
+		}
+		at := eff.CommittedAt
+		rec.Status, rec.FinishedAt, rec.UpdatedAt = contract.StatusSucceeded, &at, at
+		rec.ProcessedBy, rec.Result, rec.LastError = eff.CommittedBy, eff.Result, ""
+		if eff.Attempt > rec.Attempts {
+			rec.Attempts = eff.Attempt
+		}
+		// An empty etag inserts a record that was never stored.
+		err = p.store.Update(ctx, rec, etag)
+		if err == nil {
+			log.Info("record rewritten from the committed effect marker", "committed_by", eff.CommittedBy)
+			settled = true
+			break
+		}
+		if !errors.Is(err, jobstore.ErrConflict) {
+			return false, err
+		}
+	}
+	if !settled {
+		// Still contended: a redelivery settles it.
+		return false, fmt.Errorf("settle job %s: %w", id, jobstore.ErrConflict)
+	}
+	return true, nil
 }
 
 // conflictOr counts a concurrent change and asks for redelivery: whoever

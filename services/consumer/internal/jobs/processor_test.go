@@ -181,3 +181,32 @@ func TestTheLastFailedAttemptDeadLettersTheJob(t *testing.T) {
 		t.Fatalf("handler ran %d times, want 3", h.runs.Load())
 	}
 }
+
+// A delivery whose handler fails for good while another delivery of the
+// same job commits its effect does not dead-letter the job: the record ends
+// as the committed effect says, and the job is not listed.
+func TestAJobCommittedByAnotherDeliveryIsNotDeadLettered(t *testing.T) {
+	t.Parallel()
+	var p *Processor
+	var store *jobstore.Store
+	ctx := context.Background()
+	committedAt := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	h := func(ctx context.Context, job contract.Message, attempt int) (json.RawMessage, error) {
+		// The other delivery commits while this one runs.
+		if _, err := store.InsertEffect(ctx, job.ID, Effect{JobID: job.ID, Type: job.Type, CommittedBy: "other", CommittedAt: committedAt, Attempt: 1, Result: json.RawMessage(`{"by":"other"}`)}); err != nil {
+			return nil, err
+		}
+		return nil, Permanent(errors.New("this delivery fails for good"))
+	}
+	p, store, _ = newTestProcessor(t, h, 3)
+	if err := p.Process(ctx, message("j9")); err != nil {
+		t.Fatal(err)
+	}
+	rec, _, _ := store.Get(ctx, "j9")
+	if rec == nil || rec.Status != contract.StatusSucceeded || rec.ProcessedBy != "other" || string(rec.Result) != `{"by":"other"}` || !rec.FinishedAt.Equal(committedAt) {
+		t.Fatalf("record %+v, want succeeded as the other delivery's effect says", rec)
+	}
+	if dl, _ := store.DeadLetters(ctx); len(dl) != 0 {
+		t.Fatalf("dead letters %v", dl)
+	}
+}
