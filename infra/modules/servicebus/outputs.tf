@@ -38,7 +38,14 @@ output "topic_ids" {
   value       = { for k, t in azurerm_servicebus_topic.this : k => t.id }
 }
 
-output "topic_role_assignment_ids" {
-  description = "Resource IDs of the topic Data Owner role assignments, keyed <topic>/<topic_data_owner_principal_ids key>."
-  value       = { for k, a in azurerm_role_assignment.topic_data_owner : k => a.id }
+output "topic_role_assignments" {
+  description = "The topic role assignments, keyed <topic>/<topic_data_owner_principal_ids key>: id, scope (the topic's ID), role_definition_name and principal_id."
+  value = {
+    for k, a in azurerm_role_assignment.topic_data_owner : k => {
+      id                   = a.id
+      scope                = a.scope
+      role_definition_name = a.role_definition_name
+      principal_id         = a.principal_id
+    }
+  }
 }

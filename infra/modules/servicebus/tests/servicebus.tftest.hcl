@@ -117,7 +117,8 @@ run "topic_with_a_topic_scoped_data_owner" {
       azurerm_role_assignment.topic_data_owner["banner-updated/banner-actor"].scope == azurerm_servicebus_topic.this["banner-updated"].id &&
       azurerm_role_assignment.topic_data_owner["banner-updated/banner-actor"].scope != azurerm_servicebus_namespace.this.id &&
       endswith(azurerm_role_assignment.topic_data_owner["banner-updated/banner-actor"].scope, "/topics/banner-updated") &&
-      output.topic_ids["banner-updated"] == azurerm_servicebus_topic.this["banner-updated"].id
+      output.topic_ids["banner-updated"] == azurerm_servicebus_topic.this["banner-updated"].id &&
+      output.topic_role_assignments["banner-updated/banner-actor"].scope == output.topic_ids["banner-updated"]
     )
     error_message = "Data Owner must be scoped to the topic, never to the namespace."
   }
