@@ -87,8 +87,22 @@ func TestEnvironmentOutputsFromTerraformTest(t *testing.T) {
 			if o.JobsQueueName == "" || o.Namespace == "" || o.RedisHost == "" || o.RedisPort == 0 {
 				t.Errorf("outputs: %+v", o)
 			}
-			if env == "azure" && o.RedisPort != 6380 {
-				t.Errorf("azure redis_port = %d, want the TLS port 6380", o.RedisPort)
+			if env == "azure" {
+				// Azure Managed Redis: TLS on 10000, OSS cluster policy
+				// (the chart's redisType: cluster); the banner events'
+				// topic is the one the chart's pub/sub is allowed.
+				if o.RedisPort != 10000 {
+					t.Errorf("azure redis_port = %d, want Azure Managed Redis' TLS port 10000", o.RedisPort)
+				}
+				if o.RedisClusteringPolicy != "OSSCluster" {
+					t.Errorf("azure redis_clustering_policy = %q, want OSSCluster", o.RedisClusteringPolicy)
+				}
+				if o.BannerEventsTopic != "banner-updated" {
+					t.Errorf("azure banner_events_topic = %q, want banner-updated", o.BannerEventsTopic)
+				}
+			}
+			if env == "kind" && (o.RedisClusteringPolicy != "" || o.BannerEventsTopic != "") {
+				t.Errorf("kind: redis_clustering_policy %q, banner_events_topic %q; want both empty (one Redis node, Redis pub/sub)", o.RedisClusteringPolicy, o.BannerEventsTopic)
 			}
 			if env == "kind" {
 				// KIND_PROVISIONER=helm must hand HelmInstall and the e2e

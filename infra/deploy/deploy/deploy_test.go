@@ -65,7 +65,8 @@ func TestDeployerDrivesTerraformEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Flavor != "azure" || o.ClusterName != "adtest-aks" || o.RedisPort != 6380 || o.JobsQueueName != "jobs" || !strings.HasPrefix(o.ProducerClientID, "00000000-0000-4000-8000-") {
+	if o.Flavor != "azure" || o.ClusterName != "adtest-aks" || o.RedisPort != 10000 || o.RedisClusteringPolicy != "OSSCluster" ||
+		o.BannerEventsTopic != "banner-updated" || o.JobsQueueName != "jobs" || !strings.HasPrefix(o.ProducerClientID, "00000000-0000-4000-8000-") {
 		t.Fatalf("outputs: %+v", o)
 	}
 	raw, err := HelmValues(o, "1.2.3")

@@ -22,8 +22,10 @@ type Outputs struct {
 	Namespace               string
 	ServiceBusNamespaceFQDN string
 	JobsQueueName           string
+	BannerEventsTopic       string // Service Bus topic of the banner events (azure)
 	RedisHost               string
 	RedisPort               int
+	RedisClusteringPolicy   string // "OSSCluster" on azure; empty on kind (one node)
 	ProducerClientID        string
 	ConsumerClientID        string
 	BannerActorClientID     string
@@ -31,11 +33,16 @@ type Outputs struct {
 	TenantID                string
 }
 
+// AzureRedisClusteringPolicy is the clustering policy of Azure Managed Redis
+// the chart's azure Redis components (redisType: cluster) are written for.
+const AzureRedisClusteringPolicy = "OSSCluster"
+
 // OutputNames lists the Terraform outputs the deployer requires; the
 // static checks assert every environment declares each of them.
 var OutputNames = []string{
 	"flavor", "cluster_name", "resource_group_name", "registry_login_server", "namespace",
-	"servicebus_namespace_fqdn", "jobs_queue_name", "redis_host", "redis_port",
+	"servicebus_namespace_fqdn", "jobs_queue_name", "banner_events_topic",
+	"redis_host", "redis_port", "redis_clustering_policy",
 	"producer_client_id", "consumer_client_id", "banner_actor_client_id", "keda_client_id", "tenant_id",
 }
 
@@ -64,7 +71,8 @@ func ParseOutputs(raw map[string]tfexec.OutputMeta) (Outputs, error) {
 		Flavor: str("flavor"), ClusterName: str("cluster_name"), ResourceGroupName: str("resource_group_name"),
 		RegistryLoginServer: str("registry_login_server"), Namespace: str("namespace"),
 		ServiceBusNamespaceFQDN: str("servicebus_namespace_fqdn"), JobsQueueName: str("jobs_queue_name"),
-		RedisHost: str("redis_host"), ProducerClientID: str("producer_client_id"),
+		BannerEventsTopic: str("banner_events_topic"), RedisHost: str("redis_host"),
+		RedisClusteringPolicy: str("redis_clustering_policy"), ProducerClientID: str("producer_client_id"),
 		ConsumerClientID: str("consumer_client_id"), BannerActorClientID: str("banner_actor_client_id"),
 		KedaClientID: str("keda_client_id"), TenantID: str("tenant_id"),
 	}
@@ -85,10 +93,16 @@ func ParseOutputs(raw map[string]tfexec.OutputMeta) (Outputs, error) {
 			"servicebus_namespace_fqdn": o.ServiceBusNamespaceFQDN, "producer_client_id": o.ProducerClientID,
 			"consumer_client_id": o.ConsumerClientID, "banner_actor_client_id": o.BannerActorClientID,
 			"keda_client_id": o.KedaClientID, "registry_login_server": o.RegistryLoginServer,
+			"banner_events_topic": o.BannerEventsTopic,
 		} {
 			if v == "" {
 				errs = append(errs, fmt.Errorf("output %q is empty; the azure flavor needs it", name))
 			}
+		}
+		// The chart's azure Redis components are Redis Cluster clients
+		// (redisType: cluster): Azure Managed Redis must run the OSS policy.
+		if o.RedisClusteringPolicy != AzureRedisClusteringPolicy {
+			errs = append(errs, fmt.Errorf("output redis_clustering_policy: %q, want %s (the chart's Redis components run redisType: cluster)", o.RedisClusteringPolicy, AzureRedisClusteringPolicy))
 		}
 	}
 	return o, errors.Join(errs...)

@@ -25,9 +25,12 @@ func HelmValues(o Outputs, tag string) ([]byte, error) {
 		}
 	case "azure":
 		v["azure"] = map[string]any{
-			"tenantId":   o.TenantID,
-			"serviceBus": map[string]any{"namespaceFQDN": o.ServiceBusNamespaceFQDN},
-			"redis":      map[string]any{"host": o.RedisHost, "port": o.RedisPort},
+			"tenantId": o.TenantID,
+			"serviceBus": map[string]any{
+				"namespaceFQDN":     o.ServiceBusNamespaceFQDN,
+				"bannerEventsTopic": o.BannerEventsTopic,
+			},
+			"redis": map[string]any{"host": o.RedisHost, "port": o.RedisPort},
 			"workloadIdentity": map[string]any{
 				"clientIds": map[string]any{
 					"producer":     o.ProducerClientID,

@@ -23,14 +23,15 @@ func dig(m map[string]any, path ...string) any {
 func assertValues(t *testing.T, v map[string]any, o Outputs) {
 	t.Helper()
 	want := map[string]any{
-		"flavor":                         o.Flavor,
-		"image.registry":                 o.RegistryLoginServer,
-		"image.tag":                      "1.2.3",
-		"jobsQueue.name":                 o.JobsQueueName,
-		"azure.redis.host":               o.RedisHost,
-		"azure.redis.port":               float64(o.RedisPort),
-		"azure.tenantId":                 o.TenantID,
-		"azure.serviceBus.namespaceFQDN": o.ServiceBusNamespaceFQDN,
+		"flavor":                                        o.Flavor,
+		"image.registry":                                o.RegistryLoginServer,
+		"image.tag":                                     "1.2.3",
+		"jobsQueue.name":                                o.JobsQueueName,
+		"azure.redis.host":                              o.RedisHost,
+		"azure.redis.port":                              float64(o.RedisPort),
+		"azure.tenantId":                                o.TenantID,
+		"azure.serviceBus.namespaceFQDN":                o.ServiceBusNamespaceFQDN,
+		"azure.serviceBus.bannerEventsTopic":            o.BannerEventsTopic,
 		"azure.workloadIdentity.clientIds.producer":     o.ProducerClientID,
 		"azure.workloadIdentity.clientIds.consumer":     o.ConsumerClientID,
 		"azure.workloadIdentity.clientIds.banner-actor": o.BannerActorClientID,

@@ -71,12 +71,22 @@ module "servicebus" {
   lock_duration       = var.jobs_lock_duration
   default_message_ttl = var.jobs_default_message_ttl
 
+  # The banner events' fan-out (Azure Managed Redis serves no Dapr pub/sub).
+  # banner-actor's sidecars create one subscription each under the topic,
+  # which needs the Manage right: Azure Service Bus Data Owner, scoped to
+  # this topic only, nothing at namespace scope.
+  topics = [var.banner_events_topic_name]
+  topic_data_owner_principal_ids = {
+    "banner-actor" = module.identity.principal_ids["banner-actor"]
+  }
+
   tags = local.tags
 }
 
 # Workload identities. Each service gets only what it uses on the queue:
-# the producer sends, the consumer receives, banner-actor has no Service Bus
-# role. KEDA reads the queue's runtime properties (active message count) for
+# the producer sends, the consumer receives, banner-actor has no queue role
+# (its only Service Bus role is on the banner events topic, assigned by
+# module.servicebus). KEDA reads the queue's runtime properties (active message count) for
 # scaling, which Service Bus serves through its management (ATOM) API: that
 # needs the Manage right, which only "Azure Service Bus Data Owner" carries;
 # "Azure Service Bus Data Receiver" gets 401 there. The role is therefore
@@ -124,8 +134,9 @@ module "identity" {
   tags = local.tags
 }
 
-# Redis data access for the three services. The alias is the principal ID:
-# it is the user name a client presents with its Entra ID token.
+# Azure Managed Redis (OSS cluster policy, TLS on 10000, Entra ID only) with
+# data access (access policy "default") for the three services; a service's
+# Redis user name is its principal ID, the oid its Entra ID token carries.
 module "redis" {
   source = "../../modules/redis"
 
@@ -133,16 +144,11 @@ module "redis" {
   location                      = azurerm_resource_group.this.location
   resource_group_name           = azurerm_resource_group.this.name
   sku_name                      = var.redis_sku_name
-  family                        = var.redis_family
-  capacity                      = var.redis_capacity
+  persistence                   = var.redis_persistence
   public_network_access_enabled = var.redis_public_network_access_enabled
 
-  access_policy_assignments = {
-    for key in keys(local.service_accounts) : replace(key, "-", "") => {
-      object_id          = module.identity.principal_ids[key]
-      object_id_alias    = module.identity.principal_ids[key]
-      access_policy_name = "Data Contributor"
-    }
+  access_policy_object_ids = {
+    for key in keys(local.service_accounts) : key => module.identity.principal_ids[key]
   }
 
   tags = local.tags

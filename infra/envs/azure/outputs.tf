@@ -36,14 +36,24 @@ output "jobs_queue_name" {
   value       = module.servicebus.queue_name
 }
 
+output "banner_events_topic" {
+  description = "Service Bus topic of the banner events (banner-updated), the chart's azure.serviceBus.bannerEventsTopic."
+  value       = module.servicebus.topic_names[var.banner_events_topic_name]
+}
+
 output "redis_host" {
-  description = "Host name of Azure Cache for Redis (<name>.redis.cache.windows.net)."
+  description = "Host name of Azure Managed Redis (<name>.<region>.redis.azure.net)."
   value       = module.redis.hostname
 }
 
 output "redis_port" {
-  description = "TLS port of Azure Cache for Redis (6380)."
-  value       = module.redis.ssl_port
+  description = "TLS port of Azure Managed Redis (10000)."
+  value       = module.redis.port
+}
+
+output "redis_clustering_policy" {
+  description = "Clustering policy of Azure Managed Redis: OSSCluster, so the chart's Redis components run redisType: cluster."
+  value       = module.redis.clustering_policy
 }
 
 output "producer_client_id" {

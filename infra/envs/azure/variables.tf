@@ -191,12 +191,12 @@ variable "acr_sku" {
 
 variable "servicebus_sku" {
   type        = string
-  description = "Service Bus tier: Basic, Standard or Premium."
+  description = "Service Bus tier: Standard or Premium (Basic has no topics, and the banner events need one)."
   default     = "Standard"
 
   validation {
-    condition     = contains(["Basic", "Standard", "Premium"], var.servicebus_sku)
-    error_message = "servicebus_sku must be Basic, Standard or Premium."
+    condition     = contains(["Standard", "Premium"], var.servicebus_sku)
+    error_message = "servicebus_sku must be Standard or Premium (Basic has no topics)."
   }
 }
 
@@ -210,6 +210,17 @@ variable "jobs_queue_name" {
   type        = string
   description = "Name of the job queue."
   default     = "jobs"
+}
+
+variable "banner_events_topic_name" {
+  type        = string
+  description = "Service Bus topic of the banner events; the services publish and subscribe to banner-updated, so change it only with them."
+  default     = "banner-updated"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9]([a-zA-Z0-9._/-]{0,258}[a-zA-Z0-9_])?$", var.banner_events_topic_name))
+    error_message = "banner_events_topic_name must be 1-260 letters, digits, '.', '-', '_' or '/', starting with a letter or digit."
+  }
 }
 
 variable "jobs_max_delivery_count" {
@@ -237,40 +248,29 @@ variable "jobs_default_message_ttl" {
 
 variable "redis_sku_name" {
   type        = string
-  description = "Azure Cache for Redis tier: Basic, Standard or Premium."
-  default     = "Standard"
+  description = "Azure Managed Redis SKU (tier and size), e.g. Balanced_B1, Balanced_B5, MemoryOptimized_M10 or ComputeOptimized_X5."
+  default     = "Balanced_B1"
 
   validation {
-    condition     = contains(["Basic", "Standard", "Premium"], var.redis_sku_name)
-    error_message = "redis_sku_name must be Basic, Standard or Premium."
+    condition     = can(regex("^(Balanced_B|ComputeOptimized_X|MemoryOptimized_M|FlashOptimized_A)[0-9]+$", var.redis_sku_name))
+    error_message = "redis_sku_name must be an Azure Managed Redis SKU such as Balanced_B1 (Balanced_B*, ComputeOptimized_X*, MemoryOptimized_M*, FlashOptimized_A*)."
   }
 }
 
-variable "redis_family" {
+variable "redis_persistence" {
   type        = string
-  description = "Azure Cache for Redis family: C (Basic, Standard) or P (Premium)."
-  default     = "C"
+  description = "Persistence of Azure Managed Redis: AOF (append-only file, every second) or RDB (hourly snapshots)."
+  default     = "AOF"
 
   validation {
-    condition     = contains(["C", "P"], var.redis_family)
-    error_message = "redis_family must be C or P."
-  }
-}
-
-variable "redis_capacity" {
-  type        = number
-  description = "Azure Cache for Redis size: 0-6 for family C, 1-5 for family P."
-  default     = 1
-
-  validation {
-    condition     = var.redis_capacity >= 0 && var.redis_capacity <= 6
-    error_message = "redis_capacity must be from 0 to 6."
+    condition     = contains(["AOF", "RDB"], var.redis_persistence)
+    error_message = "redis_persistence must be AOF or RDB."
   }
 }
 
 variable "redis_public_network_access_enabled" {
   type        = bool
-  description = "Reach Redis over public networks. This environment creates no private endpoint, so AKS reaches Redis publicly (Entra ID auth, TLS only)."
+  description = "Reach Azure Managed Redis over public networks. This environment creates no private endpoint, so AKS reaches Redis publicly (Entra ID auth, TLS only)."
   default     = true
 }
 

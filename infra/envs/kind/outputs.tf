@@ -36,6 +36,11 @@ output "jobs_queue_name" {
   value       = var.jobs_queue_name
 }
 
+output "banner_events_topic" {
+  description = "Empty: on kind the banner events go through Redis pub/sub, which needs no topic provisioned."
+  value       = ""
+}
+
 output "redis_host" {
   description = "In-cluster host name of Redis."
   value       = local.redis_host
@@ -44,6 +49,11 @@ output "redis_host" {
 output "redis_port" {
   description = "Port of Redis (no TLS in kind)."
   value       = local.backing.redis.port
+}
+
+output "redis_clustering_policy" {
+  description = "Empty: kind runs one Redis node, not a cluster."
+  value       = ""
 }
 
 output "producer_client_id" {

@@ -73,12 +73,26 @@ mock_provider "azurerm" {
     }
   }
 
-  mock_resource "azurerm_redis_cache" {
+  mock_resource "azurerm_servicebus_topic" {
     defaults = {
-      id       = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-airdisplay-test/providers/Microsoft.Cache/redis/redis-airdisplay-test"
-      hostname = "redis-airdisplay-test.redis.cache.windows.net"
-      ssl_port = 6380
-      port     = 6379
+      id = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-airdisplay-test/providers/Microsoft.ServiceBus/namespaces/sb-airdisplay-test/topics/banner-updated"
+    }
+  }
+
+  mock_resource "azurerm_managed_redis" {
+    defaults = {
+      id       = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-airdisplay-test/providers/Microsoft.Cache/redisEnterprise/redis-airdisplay-test"
+      hostname = "redis-airdisplay-test.westeurope.redis.azure.net"
+      # The port Azure reports for the database (computed in the block).
+      default_database = {
+        port = 10000
+      }
+    }
+  }
+
+  mock_resource "azurerm_managed_redis_access_policy_assignment" {
+    defaults = {
+      id = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-airdisplay-test/providers/Microsoft.Cache/redisEnterprise/redis-airdisplay-test/databases/default/accessPolicyAssignments/66666666666646668666666666666666"
     }
   }
 
@@ -86,6 +100,19 @@ mock_provider "azurerm" {
     defaults = {
       id = "/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleAssignments/aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
     }
+  }
+}
+
+# banner-actor's identity gets its own principal ID, so the tests can tell
+# whose role and access policy is whose.
+override_resource {
+  target          = module.identity.azurerm_user_assigned_identity.this["banner-actor"]
+  override_during = plan
+  values = {
+    id           = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-airdisplay-test/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-airdisplay-test-banner-actor"
+    client_id    = "77777777-7777-4777-8777-777777777777"
+    principal_id = "33333333-3333-4333-8333-333333333333"
+    tenant_id    = "00000000-0000-4000-8000-000000000002"
   }
 }
 
@@ -141,20 +168,46 @@ run "platform_properties" {
     condition = (
       toset([for k, v in module.identity.role_assignment_ids : k]) == toset(["producer-0", "consumer-0", "keda-0"])
     )
-    error_message = "Only producer, consumer and KEDA may hold Service Bus roles; banner-actor none."
+    error_message = "Only producer, consumer and KEDA may hold queue roles; banner-actor none (its one Service Bus role is on the topic)."
   }
 
   assert {
     condition = (
-      module.identity.principal_ids["producer"] == "66666666-6666-4666-8666-666666666666" &&
-      length(module.redis.access_policy_assignment_ids) == 3
+      toset(keys(module.redis.access_policy_object_ids)) == toset(["producer", "consumer", "banner-actor"]) &&
+      alltrue([for svc in ["producer", "consumer", "banner-actor"] : module.redis.access_policy_object_ids[svc] == module.identity.principal_ids[svc]]) &&
+      module.redis.access_policy_object_ids["banner-actor"] == "33333333-3333-4333-8333-333333333333"
     )
-    error_message = "Each service's identity must get data access to Redis."
+    error_message = "Each service's identity (and only they) must get an access policy assignment on Redis, with its own principal ID (its Redis user name)."
   }
 
   assert {
-    condition     = output.redis_port == 6380 && output.redis_host == "redis-airdisplay-test.redis.cache.windows.net"
-    error_message = "The services must reach Redis over TLS on 6380."
+    condition = (
+      output.redis_port == 10000 &&
+      output.redis_host == "redis-airdisplay-test.westeurope.redis.azure.net" &&
+      output.redis_clustering_policy == "OSSCluster"
+    )
+    error_message = "The services must reach Azure Managed Redis as an OSS cluster over TLS on 10000."
+  }
+
+  assert {
+    condition = (
+      output.banner_events_topic == "banner-updated" &&
+      output.banner_events_topic == yamldecode(file("../../../helm/airdisplay/values.yaml")).azure.serviceBus.bannerEventsTopic &&
+      output.banner_events_topic == yamldecode(file("../../../helm/airdisplay/values-azure.yaml")).azure.serviceBus.bannerEventsTopic
+    )
+    error_message = "banner_events_topic must be the topic Terraform creates and the chart's azure.serviceBus.bannerEventsTopic."
+  }
+
+  assert {
+    condition = (
+      keys(module.servicebus.topic_role_assignments) == ["banner-updated/banner-actor"] &&
+      module.servicebus.topic_role_assignments["banner-updated/banner-actor"].role_definition_name == "Azure Service Bus Data Owner" &&
+      module.servicebus.topic_role_assignments["banner-updated/banner-actor"].principal_id == module.identity.principal_ids["banner-actor"] &&
+      module.servicebus.topic_role_assignments["banner-updated/banner-actor"].principal_id == "33333333-3333-4333-8333-333333333333" &&
+      module.servicebus.topic_role_assignments["banner-updated/banner-actor"].scope == module.servicebus.topic_ids["banner-updated"] &&
+      module.servicebus.topic_role_assignments["banner-updated/banner-actor"].scope != module.servicebus.id
+    )
+    error_message = "Only banner-actor may hold a topic role: Azure Service Bus Data Owner on the banner events topic, never on the namespace."
   }
 
   assert {
@@ -187,6 +240,7 @@ run "deployer_contract" {
     condition = alltrue([for v in [
       output.flavor, output.cluster_name, output.resource_group_name, output.registry_login_server,
       output.namespace, output.servicebus_namespace_fqdn, output.jobs_queue_name, output.redis_host,
+      output.redis_clustering_policy, output.banner_events_topic,
       output.producer_client_id, output.consumer_client_id, output.banner_actor_client_id,
       output.keda_client_id, output.tenant_id,
     ] : v != null && v != ""])
@@ -203,6 +257,18 @@ run "rejects_bad_names" {
   }
 
   expect_failures = [var.name_prefix, var.unique_suffix]
+}
+
+run "rejects_a_servicebus_without_topics_and_a_bad_redis_sku" {
+  command = plan
+
+  variables {
+    servicebus_sku    = "Basic"
+    redis_sku_name    = "Standard"
+    redis_persistence = "None"
+  }
+
+  expect_failures = [var.servicebus_sku, var.redis_sku_name, var.redis_persistence]
 }
 
 run "rejects_a_keda_role_beyond_the_queue" {

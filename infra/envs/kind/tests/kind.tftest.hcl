@@ -106,7 +106,8 @@ run "deployer_contract" {
   assert {
     condition = (
       output.flavor == "kind" && output.cluster_name == "airdisplay" && output.registry_login_server == "kind.local" &&
-      output.servicebus_namespace_fqdn == "" && output.producer_client_id == "" && output.tenant_id == ""
+      output.servicebus_namespace_fqdn == "" && output.producer_client_id == "" && output.tenant_id == "" &&
+      output.banner_events_topic == "" && output.redis_clustering_policy == ""
     )
     error_message = "kind must declare every contract output, Azure-only ones empty."
   }

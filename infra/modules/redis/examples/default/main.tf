@@ -1,4 +1,5 @@
-# Basic C0 cache, TLS and Entra ID only, with data access for the caller.
+# Balanced_B0 Managed Redis (OSS cluster policy, TLS on 10000, Entra ID only,
+# RDB snapshots every 12 hours) with data access for the caller.
 variable "location" {
   type        = string
   description = "Azure region of the example."
@@ -7,7 +8,7 @@ variable "location" {
 
 variable "name" {
   type        = string
-  description = "Globally unique cache name of the example."
+  description = "Globally unique instance name of the example."
   default     = "redis-airdisplay-example"
 }
 
@@ -24,20 +25,17 @@ module "redis" {
   name                          = var.name
   location                      = azurerm_resource_group.example.location
   resource_group_name           = azurerm_resource_group.example.name
-  sku_name                      = "Basic"
-  family                        = "C"
-  capacity                      = 0
+  sku_name                      = "Balanced_B0"
+  persistence                   = "RDB"
+  rdb_backup_frequency          = "12h"
   public_network_access_enabled = true
 
-  access_policy_assignments = {
-    deployer = {
-      object_id       = data.azurerm_client_config.current.object_id
-      object_id_alias = data.azurerm_client_config.current.object_id
-    }
+  access_policy_object_ids = {
+    deployer = data.azurerm_client_config.current.object_id
   }
 }
 
-output "hostname" {
-  description = "Host name of the example cache."
-  value       = module.redis.hostname
+output "endpoint" {
+  description = "Host and port of the example instance (TLS)."
+  value       = "${module.redis.hostname}:${module.redis.port}"
 }
