@@ -42,6 +42,22 @@ func TestScenarioOnKind(t *testing.T) {
 		return d
 	}
 
+	// Each stage is a subtest, so a red run ends with the stages that
+	// failed (CI shows the tail of the output).
+	var failed []string
+	defer func() {
+		if len(failed) > 0 {
+			fmt.Printf("e2e-kind: FAILED stages: %s (their errors are above, under === RUN TestScenarioOnKind/<stage>)\n", strings.Join(failed, ", "))
+		}
+	}()
+	stage := func(name string, fn func(t *testing.T)) {
+		test_structure.RunTestStage(t, name, func() {
+			if !t.Run(name, fn) {
+				failed = append(failed, name)
+			}
+		})
+	}
+
 	defer test_structure.RunTestStage(t, "teardown", func() {
 		d := newDeployer()
 		saveLogs(t, test_structure.LoadString(t, workDir, "kubeconfig"), test_structure.LoadString(t, workDir, "namespace"))
@@ -53,7 +69,7 @@ func TestScenarioOnKind(t *testing.T) {
 		}
 	})
 
-	test_structure.RunTestStage(t, "setup", func() {
+	stage("setup", func(t *testing.T) {
 		cluster := "airdisplay-" + strings.ToLower(random.UniqueId())
 		test_structure.SaveString(t, workDir, "cluster", cluster)
 		d, err := deploy.New(deploy.Config{Env: "kind", RepoRoot: "../..", ImagesDir: "../../bin/images", ImageTag: imageTag(t), KindCluster: cluster})
@@ -71,8 +87,11 @@ func TestScenarioOnKind(t *testing.T) {
 		}
 		test_structure.SaveString(t, workDir, "namespace", o.Namespace)
 	})
+	if len(failed) > 0 {
+		t.FailNow() // nothing to validate without a deployment
+	}
 
-	test_structure.RunTestStage(t, "validate", func() {
+	stage("validate", func(t *testing.T) {
 		kubeconfig, ns := test_structure.LoadString(t, workDir, "kubeconfig"), test_structure.LoadString(t, workDir, "namespace")
 		e, closeTunnels := tunnels(t, kubeconfig, ns, "airdisplay")
 		defer closeTunnels()
@@ -80,12 +99,12 @@ func TestScenarioOnKind(t *testing.T) {
 		checkMTLS(t, kubeconfig, ns)
 	})
 
-	test_structure.RunTestStage(t, "faults", func() {
+	stage("faults", func(t *testing.T) {
 		kubeconfig, ns := test_structure.LoadString(t, workDir, "kubeconfig"), test_structure.LoadString(t, workDir, "namespace")
 		podKills(t, kubeconfig, ns, "airdisplay")
 	})
 
-	test_structure.RunTestStage(t, "scale", func() {
+	stage("scale", func(t *testing.T) {
 		kubeconfig, ns := test_structure.LoadString(t, workDir, "kubeconfig"), test_structure.LoadString(t, workDir, "namespace")
 		opts := k8s.NewKubectlOptions("", kubeconfig, ns)
 		start := time.Now()

@@ -52,8 +52,9 @@ func TestJobRoundTripThroughRealRedisAndRabbitMQ(t *testing.T) {
 	if rec.Attempts != 1 || rec.ProcessedBy == "" || rec.FinishedAt == nil {
 		t.Errorf("record after success: %+v", rec)
 	}
-	// The record is really in Redis, written through the state store.
-	raw, err := env.redis.HGet(ctx, "jobstore||job/"+id, "data").Result()
+	// The record is really in Redis, written through the state store,
+	// under the job's hash tag (contract.RecordKey).
+	raw, err := env.redis.HGet(ctx, "jobstore||job/{"+id+"}", "data").Result()
 	must(t, err)
 	var stored contract.Record
 	must(t, json.Unmarshal([]byte(raw), &stored))
