@@ -255,6 +255,8 @@ Context: the root context.
 {{- else -}}
 - name: redisHost
   value: {{ printf "%s:%d" .Values.kind.redis.host (int .Values.kind.redis.port) | quote }}
+- name: redisType
+  value: {{ .Values.kind.redis.redisType | quote }}
 - name: enableTLS
   value: {{ .Values.kind.redis.enableTLS | quote }}
 {{- with .Values.kind.redis.passwordSecret }}
