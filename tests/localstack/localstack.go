@@ -47,6 +47,8 @@ type Options struct {
 	Ports stack.Ports
 	// KeepAlive restarts crashed or killed processes, as a kubelet would.
 	KeepAlive bool
+	// RedisCluster runs the Redis Cluster profile whatever REDIS_TOPOLOGY says.
+	RedisCluster bool
 }
 
 // Start brings up a stack under stateDir. Dapr binaries come from
@@ -77,6 +79,7 @@ func Start(ctx context.Context, stateDir string, o Options) (*stack.Stack, error
 	if opts.RedisCluster, err = stack.RedisClusterFromEnv(os.Getenv); err != nil {
 		return nil, err
 	}
+	opts.RedisCluster = opts.RedisCluster || o.RedisCluster
 	opts.Env = map[string]string{"LOCAL_SECRETS_FILE": filepath.Join(root, "components", "local", "secrets", "api-keys.json")}
 	s, err := stack.Start(ctx, opts)
 	if err != nil && o.Ports == (stack.Ports{}) && strings.Contains(err.Error(), "address already in use") {
