@@ -3,12 +3,10 @@ package charttests
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"sigs.k8s.io/yaml"
 
@@ -98,34 +96,5 @@ func TestAzureRedisComponentsRunOnARedisCluster(t *testing.T) {
 		}
 	}()
 
-	producer := s.App("producer").URL()
-	var ref struct{ ID string }
-	post(t, producer+"/v1/jobs", `{"type":"work.simulate","payload":{}}`, http.StatusAccepted, &ref)
-	deadline := time.Now().Add(time.Minute)
-	for {
-		var rec struct{ Status string }
-		get(t, producer+"/v1/jobs/"+ref.ID, &rec)
-		if rec.Status == "succeeded" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job %s is %s after a minute", ref.ID, rec.Status)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	banner := s.App("banner-actor").URL()
-	req, _ := http.NewRequest(http.MethodPut, banner+"/v1/banners/azure-chart-test", strings.NewReader(`{"name":"Azure chart test"}`))
-	req.Header.Set("Authorization", "Bearer "+localstack.DevAPIKey)
-	resp, err := http.DefaultClient.Do(req)
-	must(t, err)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("register a banner: %s", resp.Status)
-	}
-	post(t, banner+"/v1/banners/azure-chart-test/messages", `{"text":"hello from the azure chart"}`, http.StatusCreated, nil)
-	var v struct{ Current *struct{ Text string } }
-	get(t, banner+"/v1/banners/azure-chart-test", &v)
-	if v.Current == nil || v.Current.Text != "hello from the azure chart" {
-		t.Fatalf("banner shows %+v", v.Current)
-	}
+	roundTrip(t, s, "azure-chart-test")
 }

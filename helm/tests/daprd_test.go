@@ -89,6 +89,14 @@ spec:
 		}
 	}()
 
+	roundTrip(t, s, "chart-test")
+}
+
+// roundTrip checks the platform on a running stack: a job from the producer
+// succeeds through the jobs binding and the jobstore, and a banner
+// registered and posted to shows the message (actor state in statestore).
+func roundTrip(t *testing.T, s *stack.Stack, bannerID string) {
+	t.Helper()
 	producer := s.App("producer").URL()
 	var ref struct{ ID string }
 	post(t, producer+"/v1/jobs", `{"type":"work.simulate","payload":{}}`, http.StatusAccepted, &ref)
@@ -106,7 +114,7 @@ spec:
 	}
 
 	banner := s.App("banner-actor").URL()
-	req, _ := http.NewRequest(http.MethodPut, banner+"/v1/banners/chart-test", strings.NewReader(`{"name":"Chart test"}`))
+	req, _ := http.NewRequest(http.MethodPut, banner+"/v1/banners/"+bannerID, strings.NewReader(`{"name":"Chart test"}`))
 	req.Header.Set("Authorization", "Bearer "+localstack.DevAPIKey)
 	resp, err := http.DefaultClient.Do(req)
 	must(t, err)
@@ -114,7 +122,12 @@ spec:
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("register a banner: %s", resp.Status)
 	}
-	post(t, banner+"/v1/banners/chart-test/messages", `{"text":"hello from the chart"}`, http.StatusCreated, nil)
+	post(t, banner+"/v1/banners/"+bannerID+"/messages", `{"text":"hello from the chart"}`, http.StatusCreated, nil)
+	var v struct{ Current *struct{ Text string } }
+	get(t, banner+"/v1/banners/"+bannerID, &v)
+	if v.Current == nil || v.Current.Text != "hello from the chart" {
+		t.Fatalf("banner %s shows %+v", bannerID, v.Current)
+	}
 }
 
 // writeDaprResources writes each dapr.io document of the manifest to dir

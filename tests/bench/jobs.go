@@ -26,6 +26,7 @@ func benchJobs(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("jobs", flag.ExitOnError)
 	n := intFlag(fs, "n", 5000, "jobs per side")
 	consumers := intFlag(fs, "consumers", 2, "consumer replicas (and baseline consumers)")
+	openLoop := fs.Duration("open-loop", 10*time.Second, "how long jobs are offered one by one at half the pipeline's measured rate, for latency")
 	_ = fs.Parse(args)
 
 	s, stop, err := startStack(ctx, localstack.Options{Replicas: map[string]int{"consumer": *consumers},
@@ -65,17 +66,84 @@ func benchJobs(ctx context.Context, args []string) error {
 	}
 	pipe.elapsed = last.Sub(start)
 
+	rate := pipe.rate() / 2
+	fmt.Printf("pipeline open loop: %.0f jobs/s (half its rate) offered one by one for %s…\n", rate, *openLoop)
+	open, err := openLoopRun(ctx, s.App("producer").URL(), rdb, rate, *openLoop)
+	if err != nil {
+		return err
+	}
+
+	fmt.Printf("baseline: %d asynq tasks through %d asynq servers on the same Redis…\n", *n, *consumers)
+	peer, err := asynqBaseline(ctx, s.RedisAddr, *n, *consumers)
+	if err != nil {
+		return err
+	}
+
 	sample, _ := json.Marshal(contract.Message{ID: "00000000-0000-0000-0000-000000000000", Type: contract.TypeWorkSimulate, Payload: json.RawMessage(`{}`), EnqueuedAt: time.Now().UTC()})
 	fmt.Printf("baseline: %d raw AMQP messages of %d bytes through %d consumers…\n", *n, len(sample), *consumers)
 	base, err := amqpBaseline(ctx, s.RabbitURL, *n, *consumers, len(sample))
 	if err != nil {
 		return err
 	}
-	printTable("Jobs: enqueue to processed", "jobs", pipe, base)
-	fmt.Printf("\nratio pipeline/baseline throughput: %.3f   (goal ≥ 0.5)\n", pipe.rate()/base.rate())
+	printTable("Jobs: enqueue to processed", "jobs", pipe, open, peer, base)
+	fmt.Printf("\nratio pipeline/raw AMQP throughput: %.3f   pipeline/asynq: %.3f   (goal: ≥ 1,000 jobs/s)\n", pipe.rate()/base.rate(), pipe.rate()/peer.rate())
+	fmt.Printf("open loop at %.0f jobs/s: p50 %s, p99 %s   (goal: p99 ≤ 50 ms)\n", rate, open.pct(0.50).Round(time.Millisecond), open.pct(0.99).Round(time.Millisecond))
 	fmt.Println("settings: app protocol http; bindings.rabbitmq prefetchCount 16 (components/local/jobs-binding.yaml);")
 	fmt.Println("          daprd hands a binding's messages to the app one at a time, so throughput scales with consumer replicas.")
 	return nil
+}
+
+// openLoopRun offers jobs one by one (POST /v1/jobs) at a fixed rate for d,
+// each on its own schedule whether or not earlier ones have returned, and
+// measures each job's enqueue to processed (its record's createdAt to
+// finishedAt) once all are done.
+func openLoopRun(ctx context.Context, producer string, rdb redis.UniversalClient, rate float64, d time.Duration) (result, error) {
+	if rate <= 0 {
+		return result{}, fmt.Errorf("open loop: rate %v", rate)
+	}
+	n := max(1, int(rate*d.Seconds()))
+	interval := time.Duration(float64(time.Second) / rate)
+	ids := make([]string, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	start := time.Now()
+	body := []byte(`{"type":"` + contract.TypeWorkSimulate + `","payload":{}}`)
+	for i := range n {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * interval)))
+		wg.Go(func() {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, producer+"/v1/jobs", bytes.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+localstack.DevAPIKey)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			var out struct{ ID string }
+			if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusAccepted {
+				errs <- fmt.Errorf("submit: %s %v", resp.Status, err)
+				return
+			}
+			ids[i] = out.ID
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return result{}, err
+	}
+	recs, err := waitProcessed(ctx, rdb, ids, 5*time.Minute)
+	if err != nil {
+		return result{}, err
+	}
+	// The rate column shows the offered rate, not what was achieved.
+	res := result{name: fmt.Sprintf("dapr pipeline, open loop %.0f/s", rate), n: n, elapsed: time.Duration(float64(n) / rate * float64(time.Second))}
+	for _, r := range recs {
+		if r.FinishedAt != nil {
+			res.latencies = append(res.latencies, r.FinishedAt.Sub(r.CreatedAt))
+		}
+	}
+	return res, nil
 }
 
 func submit(ctx context.Context, producer string, n int) ([]string, error) {
