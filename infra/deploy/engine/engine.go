@@ -258,12 +258,14 @@ func StopOwn(ctx context.Context, stateDir string) error {
 	proc, _ := os.FindProcess(pid)
 	if err := proc.Signal(syscall.SIGTERM); err != nil {
 		_ = os.Remove(p.pid)
+		unmountDataRoot(p)
 		return nil // already gone
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if proc.Signal(syscall.Signal(0)) != nil {
 			_ = os.Remove(p.pid)
+			unmountDataRoot(p)
 			return nil
 		}
 		select {
@@ -274,7 +276,16 @@ func StopOwn(ctx context.Context, stateDir string) error {
 	}
 	_ = proc.Signal(syscall.SIGKILL)
 	_ = os.Remove(p.pid)
+	unmountDataRoot(p)
 	return fmt.Errorf("dockerd (pid %d) did not stop within 60 s and was killed", pid)
+}
+
+// unmountDataRoot undoes the bind mount dockerd makes of its data root
+// (to make its mount propagation private) when it did not undo it itself
+// (killed, or stopped before it could), so the state directory, a clone's
+// .local/docker, can be removed. Not a mount point: nothing to do.
+func unmountDataRoot(p paths) {
+	_ = syscall.Unmount(filepath.Join(p.dir, "data"), syscall.MNT_DETACH)
 }
 
 // ping asks the engine's /_ping over its unix socket (tcp hosts too).
