@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -45,6 +46,7 @@ func benchJobs(ctx context.Context, args []string) error {
 	time.Sleep(2 * time.Second)
 
 	fmt.Printf("pipeline: %d jobs through %d consumers…\n", *n, *consumers)
+	cpu := startCPU(s)
 	start := time.Now()
 	ids, err := submit(ctx, s.App("producer").URL(), *n)
 	if err != nil {
@@ -65,6 +67,7 @@ func benchJobs(ctx context.Context, args []string) error {
 		}
 	}
 	pipe.elapsed = last.Sub(start)
+	cpu.print("pipeline: where the CPU went", time.Since(start), runtime.NumCPU())
 
 	rate := pipe.rate() / 2
 	fmt.Printf("pipeline open loop: %.0f jobs/s (half its rate) offered one by one for %s…\n", rate, *openLoop)
