@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -21,15 +19,7 @@ const clockTicks = 100
 // given process groups.
 func cpuTicks(pgids ...int) int {
 	total := 0
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if pg, err := syscall.Getpgid(pid); err != nil || !slices.Contains(pgids, pg) {
-			continue
-		}
+	for _, pid := range processesIn(pgids) {
 		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil {
 			continue

@@ -93,16 +93,7 @@ func printTable(title, unit string, rows ...result) {
 // process groups.
 func rssKB(pgids ...int) int {
 	total := 0
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		pg, err := syscall.Getpgid(pid)
-		if err != nil || !slices.Contains(pgids, pg) {
-			continue
-		}
+	for _, pid := range processesIn(pgids) {
 		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 		if err != nil {
 			continue
@@ -116,6 +107,22 @@ func rssKB(pgids ...int) int {
 		}
 	}
 	return total
+}
+
+// processesIn lists the live processes of the given process groups.
+func processesIn(pgids []int) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if pg, err := syscall.Getpgid(pid); err == nil && slices.Contains(pgids, pg) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 func intFlag(fs *flag.FlagSet, name string, def int, usage string) *int {

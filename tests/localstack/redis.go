@@ -3,6 +3,7 @@ package localstack
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 
@@ -21,6 +22,7 @@ func Redis(s *stack.Stack) redis.UniversalClient {
 
 // ScanKeys lists the keys matching pattern on every master.
 func ScanKeys(ctx context.Context, c redis.UniversalClient, pattern string) ([]string, error) {
+	var mu sync.Mutex // ForEachMaster scans the masters in parallel
 	var keys []string
 	scan := func(ctx context.Context, node *redis.Client) error {
 		iter := node.Scan(ctx, 0, pattern, 1000).Iterator()
@@ -28,25 +30,16 @@ func ScanKeys(ctx context.Context, c redis.UniversalClient, pattern string) ([]s
 		for iter.Next(ctx) {
 			found = append(found, iter.Val())
 		}
-		if err := iter.Err(); err != nil {
-			return err
-		}
+		mu.Lock()
 		keys = append(keys, found...)
-		return nil
+		mu.Unlock()
+		return iter.Err()
 	}
+	var err error
 	if cc, ok := c.(*redis.ClusterClient); ok {
-		// One master at a time: scan appends to keys.
-		var err error
-		for _, addr := range cc.Options().Addrs {
-			node := redis.NewClient(&redis.Options{Addr: addr})
-			if err == nil {
-				if role, rerr := node.Do(ctx, "ROLE").Slice(); rerr == nil && len(role) > 0 && role[0] == "master" {
-					err = scan(ctx, node)
-				}
-			}
-			node.Close()
-		}
-		return keys, err
+		err = cc.ForEachMaster(ctx, scan)
+	} else {
+		err = scan(ctx, c.(*redis.Client))
 	}
-	return keys, scan(ctx, c.(*redis.Client))
+	return keys, err
 }

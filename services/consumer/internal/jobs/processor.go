@@ -133,10 +133,7 @@ func (p *Processor) Process(ctx context.Context, raw []byte) error {
 	if rec.Attempts > 0 {
 		// An earlier attempt may have committed its effect without its
 		// record (see settle); only then is the marker worth a read.
-		if done, err := p.settle(ctx, rec.ID, log); done || err != nil {
-			if done {
-				p.m.processed.WithLabelValues(msg.Type, "duplicate").Inc()
-			}
+		if done, err := p.settleDuplicate(ctx, msg.Type, rec.ID, log); done || err != nil {
 			return err
 		}
 	}
@@ -184,8 +181,7 @@ func (p *Processor) Process(ctx context.Context, raw []byte) error {
 		}
 		if !inserted {
 			// Another delivery of this job committed its effect first.
-			p.m.processed.WithLabelValues(msg.Type, "duplicate").Inc()
-			_, err := p.settle(ctx, rec.ID, log)
+			_, err := p.settleDuplicate(ctx, msg.Type, rec.ID, log)
 			return err
 		}
 		p.m.effects.WithLabelValues(msg.Type).Inc()
@@ -206,10 +202,7 @@ func (p *Processor) Process(ctx context.Context, raw []byte) error {
 	if errors.As(err, &perm) || rec.Attempts >= p.maxAttempts {
 		// A concurrent delivery may have committed the effect meanwhile:
 		// such a job succeeded and must not be listed as a dead letter.
-		if done, err := p.settle(ctx, rec.ID, log); done || err != nil {
-			if done {
-				p.m.processed.WithLabelValues(msg.Type, "duplicate").Inc()
-			}
+		if done, err := p.settleDuplicate(ctx, msg.Type, rec.ID, log); done || err != nil {
 			return err
 		}
 		// Listed first, then marked: the listing shows only records marked
@@ -267,7 +260,6 @@ func (p *Processor) settle(ctx context.Context, id string, log *slog.Logger) (bo
 	if err != nil || !found {
 		return false, err
 	}
-	settled := false
 	for range 10 {
 		rec, etag, err := p.store.Get(ctx, id)
 		if err != nil {
@@ -278,8 +270,7 @@ func (p *Processor) settle(ctx context.Context, id string, log *slog.Logger) (bo
 		}
 		if rec.Status == contract.StatusSucceeded && rec.ProcessedBy == eff.CommittedBy &&
 			rec.FinishedAt != nil && rec.FinishedAt.Equal(eff.CommittedAt) {
-			settled = true
-			break
+			return true, nil
 		}
 		at := eff.CommittedAt
 		rec.Status, rec.FinishedAt, rec.UpdatedAt = contract.StatusSucceeded, &at, at
@@ -291,18 +282,24 @@ func (p *Processor) settle(ctx context.Context, id string, log *slog.Logger) (bo
 		err = p.store.Update(ctx, rec, etag)
 		if err == nil {
 			log.Info("record rewritten from the committed effect marker", "committed_by", eff.CommittedBy)
-			settled = true
-			break
+			return true, nil
 		}
 		if !errors.Is(err, jobstore.ErrConflict) {
 			return false, err
 		}
 	}
-	if !settled {
-		// Still contended: a redelivery settles it.
-		return false, fmt.Errorf("settle job %s: %w", id, jobstore.ErrConflict)
+	// Still contended: a redelivery settles it.
+	return false, fmt.Errorf("settle job %s: %w", id, jobstore.ErrConflict)
+}
+
+// settleDuplicate is settle for a delivery whose attempt did not commit the
+// effect: a settled job counts as a duplicate delivery.
+func (p *Processor) settleDuplicate(ctx context.Context, typ, id string, log *slog.Logger) (bool, error) {
+	done, err := p.settle(ctx, id, log)
+	if done {
+		p.m.processed.WithLabelValues(typ, "duplicate").Inc()
 	}
-	return true, nil
+	return done, err
 }
 
 // conflictOr counts a concurrent change and asks for redelivery: whoever
