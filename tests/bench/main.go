@@ -57,7 +57,15 @@ func startStack(ctx context.Context, o localstack.Options) (*stack.Stack, func()
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	return s, func() { s.Stop(); os.RemoveAll(dir) }, nil
+	return s, func() {
+		s.Stop()
+		// BENCH_KEEP_LOGS=1 keeps every process's log for a look afterwards.
+		if os.Getenv("BENCH_KEEP_LOGS") != "" {
+			fmt.Println("logs kept in", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	}, nil
 }
 
 // result is one measured side of a comparison.

@@ -256,6 +256,9 @@ func (s *Stack) startInfra(ctx context.Context) error {
 	if err := waitTCP(ctx, rabbitProc, fmt.Sprintf("127.0.0.1:%d", s.Ports.RabbitMQ), 90*time.Second); err != nil {
 		return err
 	}
+	if err := DeclareJobQueue(ctx, s.RabbitURL, JobQueue); err != nil {
+		return err
+	}
 	placement, err := s.startPlacement()
 	if err != nil {
 		return err

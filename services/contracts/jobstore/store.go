@@ -104,6 +104,82 @@ func (s *Store) InsertEffect(ctx context.Context, id string, effect any) (bool, 
 	return err == nil, err
 }
 
+// Got is a record read by GetMany, with its ETag; Rec is nil when the job
+// has no record.
+type Got struct {
+	Rec  *contract.Record
+	ETag string
+}
+
+// GetMany reads the records of ids in one call to the sidecar.
+func (s *Store) GetMany(ctx context.Context, ids []string) (map[string]Got, error) {
+	items, err := sidecar.GetMany(ctx, s.dapr, s.store, keysOf(ids, contract.RecordKey))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Got, len(ids))
+	for _, id := range ids {
+		it, ok := items[contract.RecordKey(id)]
+		if !ok {
+			out[id] = Got{}
+			continue
+		}
+		var r contract.Record
+		if err := json.Unmarshal(it.Value, &r); err != nil {
+			return nil, fmt.Errorf("decode record %s: %w", id, err)
+		}
+		out[id] = Got{Rec: &r, ETag: it.ETag}
+	}
+	return out, nil
+}
+
+// SaveMany writes records in one call to the sidecar, each guarded as
+// Insert (empty etag) or Update (its etag) guards it. The writes are
+// independent: an error means at least one was not written.
+func (s *Store) SaveMany(ctx context.Context, recs []*contract.Record, etags []string) error {
+	puts := make([]sidecar.Put, len(recs))
+	for i, r := range recs {
+		puts[i] = sidecar.Put{Key: contract.RecordKey(r.ID), Value: r, ETag: etags[i]}
+	}
+	return s.putMany(ctx, puts)
+}
+
+// InsertEffects inserts the effect markers of several jobs (ids[i] gets
+// effects[i]) in one call, each a first-write insert as in InsertEffect.
+// An error means at least one marker was not inserted by this call, not
+// which: Effects reads them back.
+func (s *Store) InsertEffects(ctx context.Context, ids []string, effects []any) error {
+	puts := make([]sidecar.Put, len(ids))
+	for i, id := range ids {
+		puts[i] = sidecar.Put{Key: contract.EffectKey(id), Value: effects[i]}
+	}
+	return s.putMany(ctx, puts)
+}
+
+// Effects reads the effect markers of ids in one call: id → marker JSON,
+// for the jobs that have one.
+func (s *Store) Effects(ctx context.Context, ids []string) (map[string]json.RawMessage, error) {
+	items, err := sidecar.GetMany(ctx, s.dapr, s.store, keysOf(ids, contract.EffectKey))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]json.RawMessage, len(items))
+	for _, id := range ids {
+		if it, ok := items[contract.EffectKey(id)]; ok {
+			out[id] = it.Value
+		}
+	}
+	return out, nil
+}
+
+func keysOf(ids []string, key func(string) string) []string {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = key(id)
+	}
+	return keys
+}
+
 // Effect returns the effect marker of a job, if its effects were committed.
 func (s *Store) Effect(ctx context.Context, id string, v any) (bool, error) {
 	_, found, err := s.getJSON(ctx, contract.EffectKey(id), v)
@@ -184,6 +260,10 @@ func (s *Store) RemoveDeadLetter(ctx context.Context, id string) error {
 
 func (s *Store) getJSON(ctx context.Context, key string, v any) (etag string, found bool, err error) {
 	return sidecar.GetJSON(ctx, s.dapr, s.store, key, v)
+}
+
+func (s *Store) putMany(ctx context.Context, puts []sidecar.Put) error {
+	return sidecar.PutManyJSON(ctx, s.dapr, s.store, puts, map[string]string{"contentType": "application/json"})
 }
 
 // put writes with first-write concurrency: an empty etag inserts only if

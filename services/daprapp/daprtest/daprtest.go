@@ -9,6 +9,7 @@ package daprtest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"sync"
 
@@ -17,7 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// Sidecar implements the state, pub/sub, binding and actor calls of
+// Sidecar implements the state, pub/sub and actor calls of
 // dapr.Client in memory.
 type Sidecar struct {
 	dapr.Client // unimplemented methods panic (nil interface)
@@ -35,7 +36,6 @@ type Sidecar struct {
 	values    map[string][]byte
 	versions  map[string]int
 	events    []Event
-	bindings  []*dapr.InvokeBindingRequest
 	reminders map[string]*dapr.RegisterActorReminderRequest
 	timers    map[string]*dapr.RegisterActorTimerRequest
 }
@@ -96,13 +96,17 @@ func (s *Sidecar) SaveState(ctx context.Context, store, k string, data []byte, m
 	return s.SaveBulkState(ctx, store, item)
 }
 
-// SaveBulkState writes every item or none.
+// SaveBulkState writes each item on its own, as daprd does: some may be
+// written while others fail their guard.
 func (s *Sidecar) SaveBulkState(_ context.Context, store string, items ...*dapr.SetStateItem) error {
-	ops := make([]*dapr.StateOperation, len(items))
-	for i, it := range items {
-		ops[i] = &dapr.StateOperation{Type: dapr.StateOperationTypeUpsert, Item: it}
+	var errs []error
+	for _, it := range items {
+		errs = append(errs, s.apply(store, []*dapr.StateOperation{{Type: dapr.StateOperationTypeUpsert, Item: it}}))
 	}
-	return s.apply(store, ops)
+	if err := errors.Join(errs...); err != nil {
+		return status.Error(codes.Aborted, err.Error())
+	}
+	return nil
 }
 
 // DeleteState removes a key.
@@ -174,19 +178,18 @@ func (s *Sidecar) Events() []Event {
 	return append([]Event(nil), s.events...)
 }
 
-// InvokeOutputBinding records the request.
-func (s *Sidecar) InvokeOutputBinding(_ context.Context, req *dapr.InvokeBindingRequest) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.bindings = append(s.bindings, req)
-	return nil
-}
-
-// Sent returns the output binding requests, in order.
-func (s *Sidecar) Sent() []*dapr.InvokeBindingRequest {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]*dapr.InvokeBindingRequest(nil), s.bindings...)
+// PublishEvents records each event (a dapr.PublishEventsEvent's Data, or
+// the event as PublishEvent would send it); none fails.
+func (s *Sidecar) PublishEvents(ctx context.Context, pubsub, topic string, events []any, _ ...dapr.PublishEventsOption) dapr.PublishEventsResponse {
+	for _, ev := range events {
+		if e, ok := ev.(dapr.PublishEventsEvent); ok {
+			ev = e.Data
+		}
+		if err := s.PublishEvent(ctx, pubsub, topic, ev); err != nil {
+			return dapr.PublishEventsResponse{Error: err, FailedEvents: events}
+		}
+	}
+	return dapr.PublishEventsResponse{}
 }
 
 // InvokeActor calls Actor.

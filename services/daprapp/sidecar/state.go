@@ -53,3 +53,60 @@ func PutJSON(ctx context.Context, c dapr.Client, store, key string, v any, etag 
 	}
 	return nil
 }
+
+// Item is a value read by GetMany, with its ETag.
+type Item struct {
+	Value []byte
+	ETag  string
+}
+
+// GetMany reads keys in one call to the sidecar; keys that are absent are
+// left out of the map.
+func GetMany(ctx context.Context, c dapr.Client, store string, keys []string) (map[string]Item, error) {
+	items, err := c.GetBulkState(observability.OutgoingContext(ctx), store, keys, nil, bulkParallelism)
+	if err != nil {
+		return nil, fmt.Errorf("get %d keys: %w", len(keys), err)
+	}
+	out := make(map[string]Item, len(items))
+	for _, it := range items {
+		if it.Error != "" {
+			return nil, fmt.Errorf("get %s: %s", it.Key, it.Error)
+		}
+		if len(it.Value) > 0 {
+			out[it.Key] = Item{Value: it.Value, ETag: it.Etag}
+		}
+	}
+	return out, nil
+}
+
+// bulkParallelism bounds the store calls one bulk read makes at once.
+const bulkParallelism = 32
+
+// Put is one write of PutManyJSON, guarded as PutJSON guards it.
+type Put struct {
+	Key   string
+	Value any
+	ETag  string
+}
+
+// PutManyJSON makes each write as PutJSON does, in one call to the
+// sidecar. The writes are independent (Dapr runs them one by one, not as a
+// transaction): an error says that at least one failed, not which, so the
+// caller reads back what it needs to know.
+func PutManyJSON(ctx context.Context, c dapr.Client, store string, puts []Put, meta map[string]string) error {
+	items := make([]*dapr.SetStateItem, len(puts))
+	for i, p := range puts {
+		raw, err := json.Marshal(p.Value)
+		if err != nil {
+			return err
+		}
+		items[i] = &dapr.SetStateItem{Key: p.Key, Value: raw, Options: firstWrite, Metadata: meta}
+		if p.ETag != "" {
+			items[i].Etag = &dapr.ETag{Value: p.ETag}
+		}
+	}
+	if err := c.SaveBulkState(observability.OutgoingContext(ctx), store, items...); err != nil {
+		return fmt.Errorf("save %d keys: %w", len(puts), err)
+	}
+	return nil
+}

@@ -1,12 +1,17 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -29,29 +34,58 @@ type blocking struct {
 	once    sync.Once
 }
 
-func (b *blocking) Process(context.Context, []byte) error {
+func (b *blocking) ProcessBatch(_ context.Context, raws [][]byte) []error {
 	first := false
 	b.once.Do(func() { first = true; close(b.started) })
 	if first {
 		<-b.release
 	}
-	return nil
+	return make([]error, len(raws))
 }
 
 func (b *blocking) SetAside(context.Context, []byte, string) error { return nil }
 
-func deliver(h http.Handler, body string) *httptest.ResponseRecorder {
+// deliver posts messages as daprd's bulk subscribe does with rawPayload:
+// each one base64-encoded in an entry of its own.
+func deliver(h http.Handler, messages ...string) *httptest.ResponseRecorder {
+	type entry struct {
+		EntryID string `json:"entryId"`
+		Event   string `json:"event"`
+	}
+	var env struct {
+		Entries []entry `json:"entries"`
+	}
+	for i, m := range messages {
+		env.Entries = append(env.Entries, entry{EntryID: strconv.Itoa(i), Event: base64.StdEncoding.EncodeToString([]byte(m))})
+	}
+	body, _ := json.Marshal(env)
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/jobs", strings.NewReader(body)))
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, Route, bytes.NewReader(body)))
 	return rec
 }
 
-// On SIGTERM the binding refuses new deliveries (they go back to the queue
+// statuses decodes the app's answer: entry id → status.
+func statuses(t *testing.T, rec *httptest.ResponseRecorder) map[string]string {
+	t.Helper()
+	var out struct {
+		Statuses []struct{ EntryID, Status string }
+	}
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &out) != nil {
+		t.Fatalf("bulk delivery answered %d %s", rec.Code, rec.Body)
+	}
+	m := map[string]string{}
+	for _, s := range out.Statuses {
+		m[s.EntryID] = s.Status
+	}
+	return m
+}
+
+// On SIGTERM the endpoint refuses new deliveries (they go back to the queue
 // for another replica) and waits for the ones in flight.
 func TestDrainRefusesNewDeliveriesAndFinishesInFlightOnes(t *testing.T) {
 	t.Parallel()
 	p := &blocking{started: make(chan struct{}), release: make(chan struct{})}
-	b := NewBinding(p, 1<<20, quiet)
+	b := NewDeliveries(p, 1<<20, 100, quiet)
 	inFlight := make(chan *httptest.ResponseRecorder)
 	go func() { inFlight <- deliver(b, `{}`) }()
 	<-p.started
@@ -88,7 +122,7 @@ func TestDrainGivesUpAfterTheTimeout(t *testing.T) {
 	t.Parallel()
 	p := &blocking{started: make(chan struct{}), release: make(chan struct{})}
 	defer close(p.release)
-	b := NewBinding(p, 1<<20, quiet)
+	b := NewDeliveries(p, 1<<20, 100, quiet)
 	go deliver(b, `{}`)
 	<-p.started
 	if b.Drain(10 * time.Millisecond) {
@@ -103,11 +137,11 @@ func TestOversizeDeliveriesAreSetAsideEachOnItsOwn(t *testing.T) {
 	sc := daprtest.New()
 	store := jobstore.NewStore(sc, "jobstore")
 	p := jobs.NewProcessor(store, jobs.Handlers(sc, "Banner"), jobs.Config{MaxAttempts: 3, Timeout: time.Second, Instance: "test"}, quiet, prometheus.NewRegistry())
-	b := NewBinding(p, 1024, quiet)
+	b := NewDeliveries(p, 1024, 100, quiet)
 	for _, fill := range []string{"a", "b"} {
 		body := `{"id":"big-` + fill + `","type":"work.simulate","payload":{"pad":"` + strings.Repeat(fill, 4096) + `"}}`
-		if rec := deliver(b, body); rec.Code != http.StatusOK {
-			t.Fatalf("oversize delivery answered %d %s, want 200 (acknowledged)", rec.Code, rec.Body)
+		if st := statuses(t, deliver(b, body)); st["0"] != "SUCCESS" {
+			t.Fatalf("oversize delivery answered %v, want SUCCESS (acknowledged)", st)
 		}
 	}
 	dl, err := store.DeadLetters(context.Background())
@@ -121,5 +155,56 @@ func TestOversizeDeliveriesAreSetAsideEachOnItsOwn(t *testing.T) {
 		if !strings.HasPrefix(r.ID, "poison-") || !strings.Contains(r.LastError, "exceeds the consumer's limit of 1024 bytes") {
 			t.Errorf("dead letter %s: %q", r.ID, r.LastError)
 		}
+	}
+}
+
+// In a batch, each entry gets its own answer: a job that failed goes back
+// to the queue (RETRY) while the others in its batch are acknowledged.
+func TestABatchAnswersForEachEntry(t *testing.T) {
+	t.Parallel()
+	sc := daprtest.New()
+	store := jobstore.NewStore(sc, "jobstore")
+	p := jobs.NewProcessor(store, jobs.Handlers(sc, "Banner"), jobs.Config{MaxAttempts: 3, Timeout: time.Second, Instance: "test"}, quiet, prometheus.NewRegistry())
+	b := NewDeliveries(p, 1<<20, 100, quiet)
+	st := statuses(t, deliver(b,
+		`{"id":"ok-1","type":"work.simulate","payload":{}}`,
+		`{"id":"fails","type":"work.simulate","payload":{"failAttempts":1}}`,
+		`{"id":"ok-2","type":"work.simulate","payload":{}}`,
+	))
+	if want := map[string]string{"0": "SUCCESS", "1": "RETRY", "2": "SUCCESS"}; !maps.Equal(st, want) {
+		t.Fatalf("statuses %v, want %v", st, want)
+	}
+	for id, want := range map[string]string{"ok-1": "succeeded", "fails": "failed", "ok-2": "succeeded"} {
+		rec, _, err := store.Get(context.Background(), id)
+		if err != nil || rec == nil || string(rec.Status) != want {
+			t.Errorf("job %s: %+v %v, want %s", id, rec, err, want)
+		}
+	}
+}
+
+// daprd reads the subscription once: a bulk subscription to the topic,
+// raw payloads, and RabbitMQ's queue named after the topic (KEDA watches
+// that queue).
+func TestTheSubscriptionAsksForBulkRawDeliveriesFromTheQueue(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	Subscription{PubSub: "jobs", Topic: "work", MaxBatch: 50, MaxWait: 20 * time.Millisecond}.Handler().
+		ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/dapr/subscribe", nil))
+	var subs []struct {
+		PubSubName, Topic, Route string
+		Metadata                 map[string]string
+		BulkSubscribe            struct {
+			Enabled            bool
+			MaxMessagesCount   int
+			MaxAwaitDurationMs int
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &subs); err != nil || len(subs) != 1 {
+		t.Fatalf("subscriptions %s: %v", rec.Body, err)
+	}
+	s := subs[0]
+	if s.PubSubName != "jobs" || s.Topic != "work" || s.Route != Route || s.Metadata["rawPayload"] != "true" || s.Metadata["queueName"] != "work" ||
+		!s.BulkSubscribe.Enabled || s.BulkSubscribe.MaxMessagesCount != 50 || s.BulkSubscribe.MaxAwaitDurationMs != 20 {
+		t.Fatalf("subscription %+v", s)
 	}
 }

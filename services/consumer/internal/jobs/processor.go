@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -102,104 +103,264 @@ func NewProcessor(store *jobstore.Store, handlers map[string]Handler, cfg Config
 }
 
 // Process handles one delivery. A nil error acknowledges the message; an
-// error makes the sidecar retry it and, failing that, return it to the queue.
+// error hands it back to the transport, which retries and then requeues it.
 func (p *Processor) Process(ctx context.Context, raw []byte) error {
-	p.m.inFlight.Inc()
-	defer p.m.inFlight.Dec()
+	return p.ProcessBatch(ctx, [][]byte{raw})[0]
+}
 
-	msg, err := contract.DecodeMessage(raw)
-	if err != nil {
-		return p.SetAside(ctx, raw, "unparseable message: "+err.Error())
-	}
-	if msg.TraceParent != "" && observability.TraceParent(ctx) == "" {
-		ctx = observability.WithTraceParent(ctx, msg.TraceParent)
-	}
-	log := p.log.With("job_id", msg.ID, "type", msg.Type, "trace_id", observability.TraceID(ctx))
+// delivery is one message of a batch on its way to an outcome.
+type delivery struct {
+	msg    contract.Message
+	ctx    context.Context
+	log    *slog.Logger
+	rec    *contract.Record
+	etag   string
+	start  time.Time
+	result json.RawMessage
+	err    error // the handler's
+	effect Effect
+	// settled: out is the delivery's answer to the transport (nil
+	// acknowledges it).
+	settled bool
+	out     error
+}
 
-	rec, etag, err := p.store.Get(ctx, msg.ID)
+func (d *delivery) settle(err error) { d.settled, d.out = true, err }
+
+// ProcessBatch handles a batch of deliveries and returns each one's answer
+// (nil acknowledges it). The common path costs three calls to the sidecar
+// for the whole batch, whatever its size: one read of the records, one
+// insert of the effect markers, one write of the records. Anything out of
+// the ordinary (a redelivery, a lost race, a failed attempt, a store
+// fault) is settled job by job as Process always did.
+func (p *Processor) ProcessBatch(ctx context.Context, raws [][]byte) []error {
+	p.m.inFlight.Add(float64(len(raws)))
+	defer p.m.inFlight.Sub(float64(len(raws)))
+
+	ds := make([]*delivery, len(raws))
+	seen := make(map[string]bool, len(raws))
+	var ids []string
+	for i, raw := range raws {
+		d := &delivery{ctx: ctx}
+		ds[i] = d
+		msg, err := contract.DecodeMessage(raw)
+		if err != nil {
+			d.settle(p.SetAside(ctx, raw, "unparseable message: "+err.Error()))
+			continue
+		}
+		if seen[msg.ID] {
+			// The same job twice in one batch: the second goes back to
+			// the queue and finds the first one's outcome.
+			d.settle(fmt.Errorf("job %s is already in this batch", msg.ID))
+			continue
+		}
+		seen[msg.ID] = true
+		d.msg = msg
+		if msg.TraceParent != "" && observability.TraceParent(ctx) == "" {
+			d.ctx = observability.WithTraceParent(ctx, msg.TraceParent)
+		}
+		d.log = p.log.With("job_id", msg.ID, "type", msg.Type, "trace_id", observability.TraceID(d.ctx))
+		ids = append(ids, msg.ID)
+	}
+	if len(ids) > 0 {
+		p.run(ctx, ds, ids)
+	}
+	outs := make([]error, len(ds))
+	for i, d := range ds {
+		outs[i] = d.out
+	}
+	return outs
+}
+
+// run takes the decoded deliveries of a batch from their records to their
+// outcomes.
+func (p *Processor) run(ctx context.Context, ds []*delivery, ids []string) {
+	got, err := p.store.GetMany(ctx, ids)
 	if err != nil {
-		return err
+		for _, d := range ds {
+			if !d.settled {
+				d.settle(err)
+			}
+		}
+		return
 	}
-	if rec == nil {
-		// Sent by someone other than the producer, or its record was lost:
-		// the message itself says everything needed.
-		rec = &contract.Record{ID: msg.ID, Type: msg.Type, Payload: msg.Payload, Status: contract.StatusQueued, CreatedAt: msg.EnqueuedAt}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, handlerConcurrency)
+	for _, d := range ds {
+		if d.settled {
+			continue
+		}
+		d.rec, d.etag = got[d.msg.ID].Rec, got[d.msg.ID].ETag
+		if !p.admit(d) {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			p.attempt(d)
+		}()
 	}
-	if rec.Status.Final() {
-		p.m.processed.WithLabelValues(msg.Type, "duplicate").Inc()
-		log.Debug("duplicate delivery acknowledged", "status", rec.Status)
-		return nil
-	}
-	if rec.Attempts > 0 {
-		// An earlier attempt may have committed its effect without its
-		// record (see settle); only then is the marker worth a read.
-		if done, err := p.settleDuplicate(ctx, msg.Type, rec.ID, log); done || err != nil {
-			return err
+	wg.Wait()
+	p.commit(ctx, ds)
+	for _, d := range ds {
+		if !d.settled {
+			d.settle(p.fail(d))
 		}
 	}
+}
 
-	start := p.now().UTC()
+// handlerConcurrency bounds the handlers one batch runs at once.
+const handlerConcurrency = 64
+
+// admit prepares a delivery's record for an attempt, or settles a delivery
+// that needs none; it reports whether the handler should run.
+func (p *Processor) admit(d *delivery) bool {
+	msg := d.msg
+	if d.rec == nil {
+		// Sent by someone other than the producer, or its record was lost:
+		// the message itself says everything needed.
+		d.rec = &contract.Record{ID: msg.ID, Type: msg.Type, Payload: msg.Payload, Status: contract.StatusQueued, CreatedAt: msg.EnqueuedAt}
+	}
+	if d.rec.Status.Final() {
+		p.m.processed.WithLabelValues(msg.Type, "duplicate").Inc()
+		d.log.Debug("duplicate delivery acknowledged", "status", d.rec.Status)
+		d.settle(nil)
+		return false
+	}
+	if d.rec.Attempts > 0 {
+		// An earlier attempt may have committed its effect without its
+		// record (see settle); only then is the marker worth a read.
+		if done, err := p.settleDuplicate(d.ctx, msg.Type, msg.ID, d.log); done || err != nil {
+			d.settle(err)
+			return false
+		}
+	}
+	d.start = p.now().UTC()
 	if !msg.EnqueuedAt.IsZero() {
-		p.m.latency.WithLabelValues(msg.Type).Observe(start.Sub(msg.EnqueuedAt).Seconds())
+		p.m.latency.WithLabelValues(msg.Type).Observe(d.start.Sub(msg.EnqueuedAt).Seconds())
 	}
-	rec.Attempts++
-	rec.Status = contract.StatusRunning
-	rec.StartedAt = &start
-	rec.UpdatedAt = start
-	rec.ProcessedBy = p.instance
-	if etag, err = p.save(ctx, rec, etag); err != nil {
-		return p.conflictOr(msg.Type, err)
-	}
+	// No `running` write: a success goes from queued to succeeded in one
+	// write, a failure counts its attempt when it is recorded.
+	d.rec.Attempts++
+	d.rec.StartedAt = &d.start
+	d.rec.ProcessedBy = p.instance
+	return true
+}
 
+// attempt runs the job's handler.
+func (p *Processor) attempt(d *delivery) {
 	// With "job succeeded" below, one line per handler run and per commit:
 	// tests count them to see a doubled side effect without trusting the
 	// effect marker, even in the log of a consumer that was killed.
-	log.Debug("job attempt started", "attempt", rec.Attempts)
-	handler, ok := p.handlers[msg.Type]
-	var result json.RawMessage
+	d.log.Debug("job attempt started", "attempt", d.rec.Attempts)
+	handler, ok := p.handlers[d.msg.Type]
 	if !ok {
-		err = Permanent(fmt.Errorf("no handler for job type %q", msg.Type))
+		d.err = Permanent(fmt.Errorf("no handler for job type %q", d.msg.Type))
 	} else {
-		hctx, cancel := context.WithTimeout(ctx, p.timeout)
-		result, err = handler(hctx, msg, rec.Attempts)
+		hctx, cancel := context.WithTimeout(d.ctx, p.timeout)
+		d.result, d.err = handler(hctx, d.msg, d.rec.Attempts)
 		cancel()
 	}
-	p.m.duration.WithLabelValues(msg.Type).Observe(time.Since(start).Seconds())
-	now := p.now().UTC()
-	rec.UpdatedAt = now
+	p.m.duration.WithLabelValues(d.msg.Type).Observe(time.Since(d.start).Seconds())
+}
 
-	if err == nil {
-		rec.Status = contract.StatusSucceeded
-		rec.FinishedAt = &now
-		rec.Result = result
-		rec.LastError = ""
-		// The effect first (inserted once, whoever races), then the record.
-		effect := Effect{JobID: rec.ID, Type: rec.Type, CommittedBy: p.instance, CommittedAt: now, Attempt: rec.Attempts, Result: result}
-		inserted, err := p.store.InsertEffect(ctx, rec.ID, effect)
-		if err != nil {
-			return err // unknown whether it is in: the redelivery settles
+// commit commits the batch's successful attempts: the effect markers
+// first (each inserted once, whoever races), then the records.
+func (p *Processor) commit(ctx context.Context, ds []*delivery) {
+	var ok []*delivery
+	for _, d := range ds {
+		if !d.settled && d.err == nil {
+			now := p.now().UTC()
+			d.effect = Effect{JobID: d.msg.ID, Type: d.rec.Type, CommittedBy: p.instance, CommittedAt: now, Attempt: d.rec.Attempts, Result: d.result}
+			ok = append(ok, d)
 		}
-		if !inserted {
-			// Another delivery of this job committed its effect first.
-			_, err := p.settleDuplicate(ctx, msg.Type, rec.ID, log)
-			return err
-		}
-		p.m.effects.WithLabelValues(msg.Type).Inc()
-		p.m.processed.WithLabelValues(msg.Type, "succeeded").Inc()
-		log.Debug("job succeeded", "attempt", rec.Attempts)
-		if err := p.store.Update(ctx, rec, etag); err != nil {
-			// A concurrent delivery changed the record: make it say what
-			// this attempt's marker says.
-			if _, serr := p.settle(ctx, rec.ID, log); serr != nil {
-				return serr
+	}
+	if len(ok) == 0 {
+		return
+	}
+	ids, effects := make([]string, len(ok)), make([]any, len(ok))
+	for i, d := range ok {
+		ids[i], effects[i] = d.msg.ID, d.effect
+	}
+	inserted := ok
+	if err := p.store.InsertEffects(ctx, ids, effects); err != nil {
+		// Some marker was not inserted by this call: find out which.
+		inserted = p.sortInserts(ctx, ok, ids)
+	}
+	if len(inserted) == 0 {
+		return
+	}
+	recs, etags := make([]*contract.Record, len(inserted)), make([]string, len(inserted))
+	for i, d := range inserted {
+		at := d.effect.CommittedAt
+		d.rec.Status, d.rec.FinishedAt, d.rec.UpdatedAt = contract.StatusSucceeded, &at, at
+		d.rec.Result, d.rec.LastError = d.result, ""
+		recs[i], etags[i] = d.rec, d.etag
+		p.m.effects.WithLabelValues(d.msg.Type).Inc()
+		p.m.processed.WithLabelValues(d.msg.Type, "succeeded").Inc()
+		d.log.Debug("job succeeded", "attempt", d.rec.Attempts)
+		d.settle(nil)
+	}
+	if err := p.store.SaveMany(ctx, recs, etags); err != nil {
+		// A concurrent delivery changed some record (or the store
+		// failed): make each say what its marker says.
+		for _, d := range inserted {
+			if _, serr := p.settle(d.ctx, d.msg.ID, d.log); serr != nil {
+				d.settle(serr)
 			}
+		}
+	}
+}
+
+// sortInserts finds out, after a batch insert of effect markers failed,
+// which markers this batch inserted: those it returns. A job whose marker
+// another delivery inserted first is settled as a duplicate; one without
+// a marker is inserted on its own.
+func (p *Processor) sortInserts(ctx context.Context, ok []*delivery, ids []string) []*delivery {
+	markers, err := p.store.Effects(ctx, ids)
+	if err != nil {
+		for _, d := range ok {
+			d.settle(err) // unknown whether it is in: the redelivery settles
 		}
 		return nil
 	}
+	var inserted []*delivery
+	for _, d := range ok {
+		var eff Effect
+		raw, found := markers[d.msg.ID]
+		if found && json.Unmarshal(raw, &eff) == nil && eff.CommittedBy == d.effect.CommittedBy && eff.CommittedAt.Equal(d.effect.CommittedAt) {
+			inserted = append(inserted, d)
+			continue
+		}
+		if !found {
+			in, err := p.store.InsertEffect(d.ctx, d.msg.ID, d.effect)
+			if err != nil {
+				d.settle(err)
+				continue
+			}
+			if in {
+				inserted = append(inserted, d)
+				continue
+			}
+		}
+		// Another delivery of this job committed its effect first.
+		_, err := p.settleDuplicate(d.ctx, d.msg.Type, d.msg.ID, d.log)
+		d.settle(err)
+	}
+	return inserted
+}
 
-	rec.LastError = err.Error()
+// fail records a failed attempt: a retry (the error hands the message
+// back) or, after the last attempt or a permanent error, a dead letter.
+func (p *Processor) fail(d *delivery) error {
+	rec, msg, log := d.rec, d.msg, d.log
+	ctx := d.ctx
+	now := p.now().UTC()
+	rec.UpdatedAt = now
+	rec.LastError = d.err.Error()
 	var perm permanentError
-	if errors.As(err, &perm) || rec.Attempts >= p.maxAttempts {
+	if errors.As(d.err, &perm) || rec.Attempts >= p.maxAttempts {
 		// A concurrent delivery may have committed the effect meanwhile:
 		// such a job succeeded and must not be listed as a dead letter.
 		if done, err := p.settleDuplicate(ctx, msg.Type, rec.ID, log); done || err != nil {
@@ -213,7 +374,7 @@ func (p *Processor) Process(ctx context.Context, raw []byte) error {
 		}
 		rec.Status = contract.StatusDeadLettered
 		rec.FinishedAt = &now
-		if _, err := p.save(ctx, rec, etag); err != nil {
+		if err := p.save(ctx, rec, d.etag); err != nil {
 			return p.conflictOr(msg.Type, err)
 		}
 		p.m.processed.WithLabelValues(msg.Type, "dead_lettered").Inc()
@@ -221,27 +382,20 @@ func (p *Processor) Process(ctx context.Context, raw []byte) error {
 		return nil
 	}
 	rec.Status = contract.StatusFailed
-	if _, serr := p.save(ctx, rec, etag); serr != nil {
-		return p.conflictOr(msg.Type, serr)
+	if err := p.save(ctx, rec, d.etag); err != nil {
+		return p.conflictOr(msg.Type, err)
 	}
 	p.m.processed.WithLabelValues(msg.Type, "retry").Inc()
-	log.Info("job attempt failed; it will be retried", "attempt", rec.Attempts, "max_attempts", p.maxAttempts, "error", err)
-	return fmt.Errorf("job %s attempt %d: %w", rec.ID, rec.Attempts, err)
+	log.Info("job attempt failed; it will be retried", "attempt", rec.Attempts, "max_attempts", p.maxAttempts, "error", d.err)
+	return fmt.Errorf("job %s attempt %d: %w", rec.ID, rec.Attempts, d.err)
 }
 
-// save writes rec under etag and returns the new etag.
-func (p *Processor) save(ctx context.Context, rec *contract.Record, etag string) (string, error) {
-	var err error
+// save writes rec under etag: an insert when the job had no record.
+func (p *Processor) save(ctx context.Context, rec *contract.Record, etag string) error {
 	if etag == "" {
-		err = p.store.Insert(ctx, rec)
-	} else {
-		err = p.store.Update(ctx, rec, etag)
+		return p.store.Insert(ctx, rec)
 	}
-	if err != nil {
-		return "", err
-	}
-	_, newTag, err := p.store.Get(ctx, rec.ID)
-	return newTag, err
+	return p.store.Update(ctx, rec, etag)
 }
 
 // settle makes the record of a job whose effect marker exists say what the

@@ -26,7 +26,10 @@ type Config struct {
 	DaprGRPCPort    int           // DAPR_GRPC_PORT
 	LogLevel        string        // LOG_LEVEL
 	JobStore        string        // JOB_STORE: state store component
-	JobsBinding     string        // JOBS_BINDING: input binding; daprd posts to /<name>
+	JobsPubSub      string        // JOBS_PUBSUB: the job queue's pub/sub component
+	JobsTopic       string        // JOBS_TOPIC: its topic, which is the queue's name
+	BatchSize       int           // JOBS_BATCH_SIZE: most jobs daprd delivers at once
+	BatchWait       time.Duration // JOBS_BATCH_WAIT: longest daprd waits to fill a batch
 	MaxAttempts     int           // JOB_MAX_ATTEMPTS: attempts before dead-lettering
 	JobTimeout      time.Duration // JOB_TIMEOUT: one attempt's limit
 	MaxMessageBytes int           // MAX_MESSAGE_BYTES
@@ -46,7 +49,10 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 		DaprGRPCPort:    l.Int("DAPR_GRPC_PORT", 50001, 1, 65535),
 		LogLevel:        l.String("LOG_LEVEL", "info"),
 		JobStore:        l.String("JOB_STORE", "jobstore"),
-		JobsBinding:     l.String("JOBS_BINDING", "jobs"),
+		JobsPubSub:      l.String("JOBS_PUBSUB", "jobs"),
+		JobsTopic:       l.String("JOBS_TOPIC", "jobs"),
+		BatchSize:       l.Int("JOBS_BATCH_SIZE", 100, 1, 1000),
+		BatchWait:       l.Duration("JOBS_BATCH_WAIT", 10*time.Millisecond),
 		MaxAttempts:     l.Int("JOB_MAX_ATTEMPTS", 5, 1, 100),
 		JobTimeout:      l.Duration("JOB_TIMEOUT", 30*time.Second),
 		MaxMessageBytes: l.Int("MAX_MESSAGE_BYTES", 1<<20, 1024, 64<<20),
@@ -60,10 +66,10 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 
 // App is the running consumer.
 type App struct {
-	server  *httpserver.Server
-	binding *api.Binding
-	cfg     Config
-	log     *slog.Logger
+	server     *httpserver.Server
+	deliveries *api.Deliveries
+	cfg        Config
+	log        *slog.Logger
 }
 
 // New connects to the sidecar and builds the consumer.
@@ -76,13 +82,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 	proc := jobs.NewProcessor(jobstore.NewStore(client, cfg.JobStore), jobs.Handlers(client, cfg.BannerActorType), jobs.Config{
 		MaxAttempts: cfg.MaxAttempts, Timeout: cfg.JobTimeout, Instance: cfg.Instance,
 	}, log, metrics.Registry)
-	binding := api.NewBinding(proc, int64(cfg.MaxMessageBytes), log)
-
+	deliveries := api.NewDeliveries(proc, cfg.MaxMessageBytes, cfg.BatchSize, log)
 	mux := http.NewServeMux()
-	route := "/" + cfg.JobsBinding
-	// daprd asks with OPTIONS whether the app takes the binding, then POSTs.
-	mux.HandleFunc("OPTIONS "+route, func(w http.ResponseWriter, _ *http.Request) {})
-	mux.Handle("POST "+route, metrics.Instrument("POST "+route, httpserver.RequireAppToken(cfg.AppAPIToken, binding)))
+	// daprd reads the subscription once the app's port is open, then
+	// delivers batches of jobs to api.Route.
+	mux.Handle("GET /dapr/subscribe", api.Subscription{
+		PubSub: cfg.JobsPubSub, Topic: cfg.JobsTopic, MaxBatch: cfg.BatchSize, MaxWait: cfg.BatchWait,
+	}.Handler())
+	mux.Handle("POST "+api.Route, metrics.Instrument("POST "+api.Route, httpserver.RequireAppToken(cfg.AppAPIToken, deliveries)))
 	mux.HandleFunc("GET /healthz", httpserver.Healthz)
 	mux.Handle("GET /readyz", httpserver.Readyz(map[string]func(context.Context) error{
 		"dapr sidecar": httpserver.SidecarReady(cfg.DaprHTTPPort),
@@ -91,7 +98,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 
 	// The server's own grace covers the drain plus the last responses.
 	srv := httpserver.New(fmt.Sprintf(":%d", cfg.Port), mux, log, cfg.DrainTimeout+5*time.Second)
-	return &App{server: srv, binding: binding, cfg: cfg, log: log}, func() { client.Close() }, nil
+	return &App{server: srv, deliveries: deliveries, cfg: cfg, log: log}, func() { client.Close() }, nil
 }
 
 // Run serves until ctx ends. Then it stops taking jobs, lets the in-flight
@@ -100,7 +107,7 @@ func (a *App) Run(ctx context.Context) error {
 	go func() {
 		<-ctx.Done()
 		a.log.Info("draining: no new jobs, finishing in-flight ones", "timeout", a.cfg.DrainTimeout.String())
-		if a.binding.Drain(a.cfg.DrainTimeout) {
+		if a.deliveries.Drain(a.cfg.DrainTimeout) {
 			a.log.Info("drained")
 		} else {
 			a.log.Warn("drain timed out; unfinished jobs will be redelivered")

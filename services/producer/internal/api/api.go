@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 
 	contract "github.com/airdisplay/platform/services/contracts/jobs"
 	"github.com/airdisplay/platform/services/contracts/jobstore"
@@ -153,26 +152,13 @@ func (h *Handler) createBatch(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid batch", Fields: errs})
 		return
 	}
+	results, errs2 := h.jobs.SubmitBatch(r.Context(), req.Jobs, h.limits.BatchConcurrency)
 	out := make([]jobRef, len(req.Jobs))
-	errs2 := make([]error, len(req.Jobs))
-	// Jobs are independent; submitting several at once keeps a large batch
-	// from paying every sidecar round trip in series.
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, h.limits.BatchConcurrency)
-	for i, j := range req.Jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			res, err := h.jobs.Submit(r.Context(), j)
-			if err != nil {
-				errs2[i] = err
-				return
-			}
+	for i, res := range results {
+		if errs2[i] == nil {
 			out[i] = jobRef{ID: res.Record.ID, Status: res.Record.Status, Location: location(res.Record.ID), Replayed: res.Replayed}
-		}()
+		}
 	}
-	wg.Wait()
 	var enqueued []jobRef
 	var failed []contract.FieldError
 	for i, err := range errs2 {

@@ -58,7 +58,7 @@ func FuzzAPI(f *testing.F) {
 	}
 
 	sc := daprtest.New()
-	submitter := jobs.NewSubmitter(sc, jobstore.NewStore(sc, "jobstore"), "jobs", time.Hour, observability.NewMetrics().Registry)
+	submitter := jobs.NewSubmitter(sc, jobstore.NewStore(sc, "jobstore"), "jobs", "jobs", time.Hour, observability.NewMetrics().Registry)
 	mux := server(f, submitter, false)
 	routes := New(nil, Limits{}, nil).Routes()
 	f.Fuzz(func(t *testing.T, route uint8, id, query string, body []byte) {

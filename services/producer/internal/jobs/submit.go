@@ -1,13 +1,16 @@
-// Package jobs submits jobs: it records each one in the job store and sends
-// it to the queue through the `jobs` output binding, once per idempotency key.
+// Package jobs submits jobs: it records each one in the job store and
+// publishes it to the job queue (the `jobs` pub/sub topic), once per
+// idempotency key; a batch costs one state call and one bulk publish.
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	dapr "github.com/dapr/go-sdk/client"
@@ -21,23 +24,27 @@ import (
 
 // Submitter creates jobs and requeues dead letters.
 type Submitter struct {
-	dapr    dapr.Client
-	store   *jobstore.Store
-	binding string
-	ttl     time.Duration
-	now     func() time.Time
+	dapr   dapr.Client
+	store  *jobstore.Store
+	pubsub string
+	topic  string
+	ttl    time.Duration
+	now    func() time.Time
 
 	enqueued *prometheus.CounterVec
 	failures prometheus.Counter
 	resent   prometheus.Counter
 	resends  resends
+
+	queue chan pending // to the group commit
+	stop  chan struct{}
 }
 
-// NewSubmitter sends through the output binding named binding; messages
-// left unconsumed for ttl expire in the broker.
-func NewSubmitter(c dapr.Client, store *jobstore.Store, binding string, ttl time.Duration, reg prometheus.Registerer) *Submitter {
+// NewSubmitter publishes to topic of the pub/sub component pubsub;
+// messages left unconsumed for ttl expire in the broker.
+func NewSubmitter(c dapr.Client, store *jobstore.Store, pubsub, topic string, ttl time.Duration, reg prometheus.Registerer) *Submitter {
 	s := &Submitter{
-		dapr: c, store: store, binding: binding, ttl: ttl, now: time.Now,
+		dapr: c, store: store, pubsub: pubsub, topic: topic, ttl: ttl, now: time.Now,
 		enqueued: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "jobs_enqueued_total", Help: "Jobs sent to the queue, by type.",
 		}, []string{"type"}),
@@ -49,8 +56,15 @@ func NewSubmitter(c dapr.Client, store *jobstore.Store, binding string, ttl time
 		}),
 	}
 	reg.MustRegister(s.enqueued, s.failures, s.resent)
+	s.queue, s.stop = make(chan pending), make(chan struct{})
+	for range committers {
+		go s.runCommitter()
+	}
 	return s
 }
+
+// Close stops the group commit; call it once no request is in flight.
+func (s *Submitter) Close() { close(s.stop) }
 
 // ErrNotRetryable means the job is not dead-lettered, so it cannot be requeued.
 var ErrNotRetryable = errors.New("only a dead-lettered job can be retried")
@@ -92,18 +106,165 @@ func (s *Submitter) Submit(ctx context.Context, req contract.Request) (Result, e
 		ID: id, Type: req.Type, Payload: req.Payload, IdempotencyKey: req.IdempotencyKey,
 		Status: contract.StatusQueued, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.store.Insert(ctx, rec); err != nil {
-		return Result{}, err
-	}
-	if err := s.send(ctx, rec); err != nil {
-		// Nothing was enqueued: forget the job so a retry starts afresh.
-		_ = s.store.Delete(context.WithoutCancel(ctx), id)
+	if err := s.commit(ctx, rec); err != nil {
 		if req.IdempotencyKey != "" {
 			_ = s.store.ReleaseIdempotencyKey(context.WithoutCancel(ctx), req.IdempotencyKey)
 		}
 		return Result{}, err
 	}
 	return Result{Record: rec}, nil
+}
+
+// pending is a job waiting in the group commit (see commit).
+type pending struct {
+	rec  *contract.Record
+	tp   string // its request's traceparent
+	done chan error
+}
+
+// commit records and enqueues one job through the group commit: the jobs
+// of concurrent requests are written and published together, one state
+// call and one bulk publish for all of them, which is most of what a job
+// costs the producer and its sidecar. A job is never held back to wait
+// for others: a committer takes whatever is waiting when it is free.
+func (s *Submitter) commit(ctx context.Context, rec *contract.Record) error {
+	p := pending{rec: rec, tp: observability.TraceParent(ctx), done: make(chan error, 1)}
+	select {
+	case s.queue <- p:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued the job is written whatever happens to the request: its
+	// outcome is known when the committer answers.
+	return <-p.done
+}
+
+// committers is how many group commits run at once; maxGroup bounds one.
+const (
+	committers = 4
+	maxGroup   = 500
+)
+
+// runCommitter serves commit until Close.
+func (s *Submitter) runCommitter() {
+	group := make([]pending, 0, maxGroup)
+	for {
+		group = group[:0]
+		select {
+		case <-s.stop:
+			return
+		case p := <-s.queue:
+			group = append(group, p)
+		}
+	fill:
+		for len(group) < maxGroup {
+			select {
+			case p := <-s.queue:
+				group = append(group, p)
+			default:
+				break fill
+			}
+		}
+		recs, tps := make([]*contract.Record, len(group)), make([]string, len(group))
+		for i, p := range group {
+			recs[i], tps[i] = p.rec, p.tp
+		}
+		for i, err := range s.recordAndSend(context.Background(), recs, tps) {
+			group[i].done <- err
+		}
+	}
+}
+
+// SubmitBatch records and enqueues validated requests and returns each
+// one's result or error. Requests with an idempotency key go through Submit
+// (concurrency at a time); the others share one state call and one bulk
+// publish.
+func (s *Submitter) SubmitBatch(ctx context.Context, reqs []contract.Request, concurrency int) ([]Result, []error) {
+	results, errs := make([]Result, len(reqs)), make([]error, len(reqs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, concurrency))
+	var plain []int
+	for i, req := range reqs {
+		if req.IdempotencyKey == "" {
+			plain = append(plain, i)
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i], errs[i] = s.Submit(ctx, req)
+		}()
+	}
+	if len(plain) > 0 {
+		s.submitPlain(ctx, reqs, plain, results, errs)
+	}
+	wg.Wait()
+	return results, errs
+}
+
+// submitPlain records and enqueues reqs[i] for each i in at, none with an
+// idempotency key.
+func (s *Submitter) submitPlain(ctx context.Context, reqs []contract.Request, at []int, results []Result, errs []error) {
+	now := s.now().UTC()
+	recs, tps := make([]*contract.Record, len(at)), make([]string, len(at))
+	for j, i := range at {
+		recs[j] = &contract.Record{
+			ID: uuid.NewString(), Type: reqs[i].Type, Payload: reqs[i].Payload,
+			Status: contract.StatusQueued, CreatedAt: now, UpdatedAt: now,
+		}
+		tps[j] = observability.TraceParent(ctx)
+	}
+	for j, err := range s.recordAndSend(ctx, recs, tps) {
+		if err != nil {
+			errs[at[j]] = err
+		} else {
+			results[at[j]] = Result{Record: recs[j]}
+		}
+	}
+}
+
+// recordAndSend inserts the records of new jobs in one state call and
+// publishes them in one bulk publish, and returns each one's error. A job
+// that could not be published has its record deleted, so that a retry
+// starts afresh.
+func (s *Submitter) recordAndSend(ctx context.Context, recs []*contract.Record, tps []string) []error {
+	errs := make([]error, len(recs))
+	stored := make([]bool, len(recs))
+	if err := s.store.SaveMany(ctx, recs, make([]string, len(recs))); err != nil {
+		// Some record was not written: write each on its own (a conflict
+		// means the batch write had stored it).
+		for j, rec := range recs {
+			err := s.store.Insert(ctx, rec)
+			stored[j] = err == nil || errors.Is(err, jobstore.ErrConflict)
+			if !stored[j] {
+				errs[j] = err
+			}
+		}
+	} else {
+		for j := range stored {
+			stored[j] = true
+		}
+	}
+	var send []*contract.Record
+	var sendTPs []string
+	var at []int
+	for j, rec := range recs {
+		if stored[j] {
+			send, sendTPs, at = append(send, rec), append(sendTPs, tps[j]), append(at, j)
+		}
+	}
+	if len(send) == 0 {
+		return errs
+	}
+	for k, err := range s.sendMany(ctx, send, sendTPs) {
+		if err != nil {
+			// Nothing was enqueued: forget the job so a retry starts afresh.
+			_ = s.store.Delete(context.WithoutCancel(ctx), send[k].ID)
+			errs[at[k]] = err
+		}
+	}
+	return errs
 }
 
 // Get returns a job record.
@@ -157,35 +318,60 @@ func (s *Submitter) Retry(ctx context.Context, id string) (*contract.Record, err
 }
 
 func (s *Submitter) send(ctx context.Context, rec *contract.Record) error {
-	msg, err := json.Marshal(contract.Message{
-		ID: rec.ID, Type: rec.Type, Payload: rec.Payload, EnqueuedAt: s.now().UTC(),
-		TraceParent: observability.TraceParent(ctx),
-	})
-	if err != nil {
-		return err
+	return s.sendMany(ctx, []*contract.Record{rec}, []string{observability.TraceParent(ctx)})[0]
+}
+
+// sendMany publishes the jobs in one bulk publish and returns each one's
+// error (nil: enqueued); tps[i] is the traceparent recs[i] carries.
+func (s *Submitter) sendMany(ctx context.Context, recs []*contract.Record, tps []string) []error {
+	errs := make([]error, len(recs))
+	events := make([]any, 0, len(recs))
+	at := make(map[string]int, len(recs))
+	now := s.now().UTC()
+	for i, rec := range recs {
+		tp := tps[i]
+		msg, err := json.Marshal(contract.Message{
+			ID: rec.ID, Type: rec.Type, Payload: rec.Payload, EnqueuedAt: now, TraceParent: tp,
+		})
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		// Each broker reads its own keys: RabbitMQ messageID/contentType,
+		// Service Bus MessageId/ContentType; ttlInSeconds is common.
+		meta := map[string]string{
+			"messageID":    rec.ID,
+			"MessageId":    rec.ID,
+			"contentType":  "application/json",
+			"ttlInSeconds": strconv.Itoa(int(s.ttl.Seconds())),
+		}
+		if tp != "" {
+			meta["traceparent"] = tp
+		}
+		at[rec.ID] = i
+		events = append(events, dapr.PublishEventsEvent{EntryID: rec.ID, Data: msg, ContentType: "application/json", Metadata: meta})
 	}
-	// Each broker reads its own keys: RabbitMQ messageID/contentType,
-	// Service Bus MessageId/ContentType; ttlInSeconds is common.
-	meta := map[string]string{
-		"messageID":    rec.ID,
-		"MessageId":    rec.ID,
-		"contentType":  "application/json",
-		"ttlInSeconds": strconv.Itoa(int(s.ttl.Seconds())),
+	// Raw payload: the queue carries the message as it is, no CloudEvents
+	// envelope, so the consumer reads the same bytes from any broker.
+	res := s.dapr.PublishEvents(observability.OutgoingContext(ctx), s.pubsub, s.topic, events, dapr.PublishEventsWithRawPayload())
+	for _, ev := range res.FailedEvents {
+		if e, ok := ev.(dapr.PublishEventsEvent); ok {
+			errs[at[e.EntryID]] = fmt.Errorf("enqueue job %s: %w", e.EntryID, res.Error)
+		}
 	}
-	// Carried as a message header, it is the parent the consumer's sidecar
-	// continues the trace from.
-	if tp := observability.TraceParent(ctx); tp != "" {
-		meta["traceparent"] = tp
+	if res.Error != nil && len(res.FailedEvents) == 0 {
+		for i := range errs {
+			errs[i] = cmp.Or(errs[i], fmt.Errorf("enqueue job %s: %w", recs[i].ID, res.Error))
+		}
 	}
-	err = s.dapr.InvokeOutputBinding(observability.OutgoingContext(ctx), &dapr.InvokeBindingRequest{
-		Name: s.binding, Operation: "create", Data: msg, Metadata: meta,
-	})
-	if err != nil {
-		s.failures.Inc()
-		s.resends.failed(rec.ID, s.now())
-		return fmt.Errorf("enqueue job %s: %w", rec.ID, err)
+	for i, rec := range recs {
+		if errs[i] != nil {
+			s.failures.Inc()
+			s.resends.failed(rec.ID, s.now())
+			continue
+		}
+		s.resends.sent(rec.ID, s.now())
+		s.enqueued.WithLabelValues(rec.Type).Inc()
 	}
-	s.resends.sent(rec.ID, s.now())
-	s.enqueued.WithLabelValues(rec.Type).Inc()
-	return nil
+	return errs
 }

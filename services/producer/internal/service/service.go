@@ -27,7 +27,8 @@ type Config struct {
 	DaprGRPCPort  int           // DAPR_GRPC_PORT: sidecar gRPC port (API calls)
 	LogLevel      string        // LOG_LEVEL
 	JobStore      string        // JOB_STORE: state store component
-	JobsBinding   string        // JOBS_BINDING: output binding component
+	JobsPubSub    string        // JOBS_PUBSUB: the job queue's pub/sub component
+	JobsTopic     string        // JOBS_TOPIC: its topic, which is the queue's name
 	JobTTL        time.Duration // JOB_TTL: how long a job may wait in the queue
 	MaxBatch      int           // MAX_BATCH: jobs per batch request
 	BatchWorkers  int           // BATCH_CONCURRENCY: jobs of a batch submitted at once
@@ -48,7 +49,8 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 		DaprGRPCPort:  l.Int("DAPR_GRPC_PORT", 50001, 1, 65535),
 		LogLevel:      l.String("LOG_LEVEL", "info"),
 		JobStore:      l.String("JOB_STORE", "jobstore"),
-		JobsBinding:   l.String("JOBS_BINDING", "jobs"),
+		JobsPubSub:    l.String("JOBS_PUBSUB", "jobs"),
+		JobsTopic:     l.String("JOBS_TOPIC", "jobs"),
 		JobTTL:        l.Duration("JOB_TTL", 24*time.Hour),
 		MaxBatch:      l.Int("MAX_BATCH", 1000, 1, 100_000),
 		BatchWorkers:  l.Int("BATCH_CONCURRENCY", 16, 1, 1024),
@@ -82,7 +84,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 		client.Close()
 		return nil, nil, err
 	}
-	submitter := jobs.NewSubmitter(client, jobstore.NewStore(client, cfg.JobStore), cfg.JobsBinding, cfg.JobTTL, metrics.Registry)
+	submitter := jobs.NewSubmitter(client, jobstore.NewStore(client, cfg.JobStore), cfg.JobsPubSub, cfg.JobsTopic, cfg.JobTTL, metrics.Registry)
+	cleanup = func() { submitter.Close(); client.Close() }
 	go submitter.ResendSuspects(ctx, 2*time.Second, log)
 	handler := api.New(submitter, api.Limits{
 		MaxBodyBytes:     int64(cfg.MaxBodyBytes),
