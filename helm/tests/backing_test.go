@@ -2,6 +2,7 @@ package charttests
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -64,7 +65,7 @@ func TestBackingRenderDecodesStrictly(t *testing.T) {
 			if f.Name == "offline" {
 				pvs = 3
 			}
-			want := map[string]int{"Deployment": 2, "Service": 2, "Secret": 2, "PersistentVolume": pvs}
+			want := map[string]int{"Deployment": 2, "Service": 2, "Secret": 2, "ConfigMap": 1, "PersistentVolume": pvs}
 			for kind, n := range want {
 				if count[kind] != n {
 					t.Errorf("%d %s objects, want %d", count[kind], kind, n)
@@ -141,6 +142,174 @@ func TestBackingRenderMatchesTheAirdisplayChart(t *testing.T) {
 	}
 	if creds == nil || string(creds.Data["password"]) != pw || string(creds.Data["username"]) != "airdisplay" {
 		t.Error("the broker's credentials must be the URL's")
+	}
+}
+
+// rabbitmqDefinitions is the definitions file format (RabbitMQ's
+// definitions import) restricted to what the backing chart may declare:
+// decoding with DisallowUnknownFields refuses users, vhosts, permissions,
+// policies and any field of an exchange, queue or binding not listed here.
+type rabbitmqDefinitions struct {
+	Exchanges []struct {
+		Name       string         `json:"name"`
+		Vhost      string         `json:"vhost"`
+		Type       string         `json:"type"`
+		Durable    bool           `json:"durable"`
+		AutoDelete bool           `json:"auto_delete"`
+		Internal   bool           `json:"internal"`
+		Arguments  map[string]any `json:"arguments"`
+	} `json:"exchanges"`
+	Queues []struct {
+		Name       string         `json:"name"`
+		Vhost      string         `json:"vhost"`
+		Durable    bool           `json:"durable"`
+		AutoDelete bool           `json:"auto_delete"`
+		Arguments  map[string]any `json:"arguments"`
+	} `json:"queues"`
+	Bindings []struct {
+		Source          string         `json:"source"`
+		Vhost           string         `json:"vhost"`
+		Destination     string         `json:"destination"`
+		DestinationType string         `json:"destination_type"`
+		RoutingKey      string         `json:"routing_key"`
+		Arguments       map[string]any `json:"arguments"`
+	} `json:"bindings"`
+}
+
+// jobQueueTopology decodes the definitions ConfigMap and checks the
+// broker's postStart hook imports it: it returns the definitions and the
+// hook's shell script.
+func jobQueueTopology(t *testing.T, objs []Object) (rabbitmqDefinitions, string) {
+	t.Helper()
+	var cm *corev1.ConfigMap
+	for _, c := range Find[*corev1.ConfigMap](objs) {
+		if c.Name == "rabbitmq-definitions" {
+			cm = c
+		}
+	}
+	if cm == nil {
+		t.Fatal("no ConfigMap rabbitmq-definitions")
+	}
+	if len(cm.Data) != 1 {
+		t.Errorf("ConfigMap %s holds %d files, want definitions.json only", cm.Name, len(cm.Data))
+	}
+	var defs rabbitmqDefinitions
+	dec := json.NewDecoder(strings.NewReader(cm.Data["definitions.json"]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&defs); err != nil {
+		t.Fatalf("definitions.json: %v", err)
+	}
+	var broker *appsv1.Deployment
+	for _, d := range Find[*appsv1.Deployment](objs) {
+		if d.Name == "rabbitmq" {
+			broker = d
+		}
+	}
+	if broker == nil {
+		t.Fatal("no rabbitmq Deployment")
+	}
+	spec := broker.Spec.Template.Spec
+	var mountDir string
+	for _, v := range spec.Volumes {
+		if v.ConfigMap == nil || v.ConfigMap.Name != cm.Name {
+			continue
+		}
+		for _, m := range spec.Containers[0].VolumeMounts {
+			if m.Name == v.Name {
+				mountDir = m.MountPath
+				if !m.ReadOnly {
+					t.Errorf("definitions mounted writable at %s", m.MountPath)
+				}
+			}
+		}
+	}
+	if mountDir == "" {
+		t.Fatalf("the rabbitmq container does not mount ConfigMap %s", cm.Name)
+	}
+	c := spec.Containers[0]
+	if c.Lifecycle == nil || c.Lifecycle.PostStart == nil || c.Lifecycle.PostStart.Exec == nil {
+		t.Fatalf("the rabbitmq container has no postStart exec hook: %+v", c.Lifecycle)
+	}
+	cmd := c.Lifecycle.PostStart.Exec.Command
+	if len(cmd) != 3 || cmd[0] != "/bin/sh" || cmd[1] != "-c" {
+		t.Fatalf("postStart command %q, want /bin/sh -c <script>", cmd)
+	}
+	script := cmd[2]
+	wait := strings.Index(script, "rabbitmqctl -q await_startup --timeout ")
+	imp := strings.Index(script, "rabbitmqctl -q import_definitions "+mountDir+"/definitions.json")
+	if wait < 0 || imp < wait {
+		t.Errorf("postStart script does not await the broker's startup, then import %s/definitions.json:\n%s", mountDir, script)
+	}
+	if !strings.Contains(script, "date +%s") || !strings.Contains(script, "exit 1") {
+		t.Errorf("postStart script has no deadline:\n%s", script)
+	}
+	// Importing at boot would skip the default user.
+	for _, e := range c.Env {
+		if strings.Contains(e.Name, "DEFINITIONS") || strings.Contains(e.Value, "load_definitions") {
+			t.Errorf("env %s=%q: definitions must not be loaded at boot", e.Name, e.Value)
+		}
+	}
+	if broker.Spec.Template.Annotations["checksum/definitions"] == "" {
+		t.Error("no checksum/definitions annotation: a new queue name would not restart the broker, whose hook imports on start only")
+	}
+	return defs, script
+}
+
+// The broker declares at start exactly the topology Dapr's pubsub.rabbitmq
+// declares for topic <q> with subscription queueName <q> (the airdisplay
+// chart's kind jobs component: durable, deletedWhenUnused false, fanout):
+// a job published before the first consumer subscribes, while KEDA keeps it
+// at zero replicas, lands in the queue instead of being dropped.
+func TestBackingDeclaresTheJobQueue(t *testing.T) {
+	for _, c := range []struct {
+		name, queue string
+		flavor      Flavor
+	}{
+		{"kind", "jobs", backingFlavors[1]},
+		{"offline", "jobs", backingFlavors[2]},
+		{"renamed", "jobs-renamed", Flavor{ValuesFiles: backingFlavors[1].ValuesFiles, SetValues: map[string]string{"rabbitmq.jobsQueue": "jobs-renamed"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defs, _ := jobQueueTopology(t, renderBacking(t, c.flavor))
+			if len(defs.Exchanges) != 1 || len(defs.Queues) != 1 || len(defs.Bindings) != 1 {
+				t.Fatalf("%d exchanges, %d queues, %d bindings; want one each", len(defs.Exchanges), len(defs.Queues), len(defs.Bindings))
+			}
+			x, q, b := defs.Exchanges[0], defs.Queues[0], defs.Bindings[0]
+			if x.Name != c.queue || x.Vhost != "/" || x.Type != "fanout" || !x.Durable || x.AutoDelete || x.Internal || len(x.Arguments) != 0 {
+				t.Errorf("exchange %+v, want %s on / fanout, durable, not auto-deleted, not internal, no arguments", x, c.queue)
+			}
+			if q.Name != c.queue || q.Vhost != "/" || !q.Durable || q.AutoDelete ||
+				len(q.Arguments) != 1 || q.Arguments["x-queue-type"] != "classic" {
+				t.Errorf("queue %+v, want %s on / durable, not auto-deleted, arguments {x-queue-type: classic} alone", q, c.queue)
+			}
+			if b.Source != c.queue || b.Destination != c.queue || b.DestinationType != "queue" || b.Vhost != "/" || b.RoutingKey != "" || len(b.Arguments) != 0 {
+				t.Errorf("binding %+v, want queue %s bound to exchange %s with routing key \"\"", b, c.queue, c.queue)
+			}
+		})
+	}
+	t.Run("a queue name the broker reserves is refused", func(t *testing.T) {
+		if _, err := renderBackingE(t, nil, map[string]string{"rabbitmq.jobsQueue": "amq.jobs"}); err == nil {
+			t.Error("amq.jobs was accepted")
+		}
+	})
+}
+
+// The backing chart's job queue is the airdisplay chart's jobsQueue.name
+// (its default; the deployer and Terraform pass jobs_queue_name to both).
+func TestBackingJobQueueIsTheAirdisplayChartsQueue(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(chartDir, "values.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var app struct {
+		JobsQueue struct{ Name string } `json:"jobsQueue"`
+	}
+	if err := yaml.Unmarshal(raw, &app); err != nil {
+		t.Fatal(err)
+	}
+	defs, _ := jobQueueTopology(t, renderBacking(t, backingFlavors[0]))
+	if app.JobsQueue.Name == "" || len(defs.Queues) != 1 || defs.Queues[0].Name != app.JobsQueue.Name {
+		t.Errorf("backing queue %+v, airdisplay jobsQueue.name %q", defs.Queues, app.JobsQueue.Name)
 	}
 }
 

@@ -20,8 +20,8 @@ import (
 // the Azure auth are swapped (redisHost → the local masters; TLS, useEntraID
 // and the Azure client/tenant ids dropped), everything else (redisType
 // cluster, keyPrefix, actorStateStore, scopes, the Resiliency) is the
-// chart's. The jobs binding and pub/sub, Service Bus on Azure, cannot run
-// here and come from components/local.
+// chart's. The jobs and banner events pub/subs, Service Bus on Azure, cannot
+// run here and come from components/local.
 func TestAzureRedisComponentsRunOnARedisCluster(t *testing.T) {
 	ports, err := stack.RandomPorts()
 	must(t, err)
@@ -78,7 +78,7 @@ func TestAzureRedisComponentsRunOnARedisCluster(t *testing.T) {
 	}
 	root, err := localstack.RepoRoot()
 	must(t, err)
-	for _, f := range []string{"jobs-binding.yaml", "pubsub.yaml", "secretstore.yaml"} {
+	for _, f := range []string{"jobs.yaml", "pubsub.yaml", "secretstore.yaml"} {
 		raw, err := os.ReadFile(filepath.Join(root, "components", "local", f))
 		must(t, err)
 		must(t, os.WriteFile(filepath.Join(dir, "local-"+f), raw, 0o644))

@@ -23,9 +23,13 @@ import (
 // The kind flavor's Dapr components and Resiliency, rendered by the chart
 // and pointed at a local Redis and RabbitMQ, are loaded by real daprd
 // sidecars in self-hosted mode: a job makes the round trip producer →
-// jobs binding (RabbitMQ) → consumer with its record in the chart's
+// jobs pub/sub (RabbitMQ) → consumer with its record in the chart's
 // jobstore, and a banner actor keeps its state in the chart's statestore.
-// The AMQP URL reaches the binding through its secretKeyRef, resolved here
+// The jobs pub/sub loads in the producer's sidecar too, which only
+// publishes (a pub/sub component needs no subscriber to load); the
+// consumer's subscription reads the queue the local stack declared as the
+// backing chart's broker does (exchange and queue jobsQueue.name).
+// The AMQP URL reaches the pub/sub through its secretKeyRef, resolved here
 // by a local file secret store standing in for Kubernetes' Secret, which
 // also holds the API keys (API_KEYS_SECRET) the apps read through it.
 func TestKindComponentsLoadInARealDaprd(t *testing.T) {
@@ -93,7 +97,7 @@ spec:
 }
 
 // roundTrip checks the platform on a running stack: a job from the producer
-// succeeds through the jobs binding and the jobstore, and a banner
+// succeeds through the jobs pub/sub and the jobstore, and a banner
 // registered and posted to shows the message (actor state in statestore).
 func roundTrip(t *testing.T, s *stack.Stack, bannerID string) {
 	t.Helper()

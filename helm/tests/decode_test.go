@@ -59,11 +59,11 @@ apiVersion: dapr.io/v1alpha1
 kind: Component
 metadata: {name: jobs}
 spec:
-  type: bindings.rabbitmq
+  type: pubsub.rabbitmq
   version: v1
   metadata:
-    - name: queueName
-      value: jobs
+    - name: deletedWhenUnused
+      value: "false"
 scope: [producer]
 `,
 			wantErr: `unknown field "scope"`,
@@ -75,10 +75,10 @@ apiVersion: dapr.io/v1alpha1
 kind: Component
 metadata: {name: jobs}
 spec:
-  type: bindings.rabbitmq
+  type: pubsub.rabbitmq
   version: v1
   metadata:
-    - name: host
+    - name: connectionString
       secretKeyRf: {name: s, key: k}
 `,
 			wantErr: `unknown field "secretKeyRf"`,

@@ -43,6 +43,7 @@ func (k TypeKey) String() string { return k.APIVersion + "/" + k.Kind }
 // or an unexpected object must not slip through unchecked.
 var Registry = map[TypeKey]func() any{
 	{"v1", "Secret"}:                                func() any { return &corev1.Secret{} },
+	{"v1", "ConfigMap"}:                             func() any { return &corev1.ConfigMap{} },
 	{"v1", "Service"}:                               func() any { return &corev1.Service{} },
 	{"v1", "ServiceAccount"}:                        func() any { return &corev1.ServiceAccount{} },
 	{"v1", "Pod"}:                                   func() any { return &corev1.Pod{} },

@@ -60,22 +60,32 @@ func TestRenderedObjectsDecodeStrictly(t *testing.T) {
 	}
 }
 
-// TestKedaQueueIsTheBindingQueue: the ScaledObject's trigger watches the
-// queue the jobs binding consumes, in both flavors, and it is the same
-// values key: changing jobsQueue.name moves both.
-func TestKedaQueueIsTheBindingQueue(t *testing.T) {
+// TestKedaQueueIsTheJobsTopic: the ScaledObject's trigger watches the
+// queue the jobs pub/sub delivers from, in both flavors: the topic the
+// producer and consumer get (JOBS_TOPIC) is the queue (the consumer
+// subscribes with queueName = topic; a Service Bus queues component's topic
+// is the queue), and topic and trigger come from the same values key:
+// changing jobsQueue.name moves both.
+func TestKedaQueueIsTheJobsTopic(t *testing.T) {
 	check := func(t *testing.T, flavor string, objs []Object, wantQueue string) {
 		t.Helper()
-		binding := componentByName(objs, "jobs")
-		if binding == nil {
+		jobs := componentByName(objs, "jobs")
+		if jobs == nil {
 			t.Fatal("no jobs component")
 		}
-		q, ok := metadataItem(binding, "queueName")
-		if !ok || q.Value == "" {
-			t.Fatal("jobs binding has no queueName")
+		if q, ok := metadataItem(jobs, "queueName"); ok {
+			t.Errorf("jobs pub/sub has component metadata queueName %q: the topic is the queue (a subscription's metadata names RabbitMQ's queue)", q.Value)
 		}
-		if q.Value != wantQueue {
-			t.Errorf("binding queueName = %q, want %q", q.Value, wantQueue)
+		deps := deploymentsByAppID(objs)
+		for _, app := range jobs.Scopes {
+			d := deps[app]
+			if d == nil {
+				t.Fatalf("jobs is scoped to %s, which no Deployment runs", app)
+			}
+			topic, ok := envValue(d.Spec.Template.Spec.Containers[0], "JOBS_TOPIC")
+			if !ok || topic.Value != wantQueue {
+				t.Errorf("%s: JOBS_TOPIC = %+v (set: %v), want %q", app, topic, ok, wantQueue)
+			}
 		}
 		sos := Find[*kedav1alpha1.ScaledObject](objs)
 		if len(sos) != 1 {
@@ -86,8 +96,8 @@ func TestKedaQueueIsTheBindingQueue(t *testing.T) {
 			t.Fatalf("%d triggers, want 1", len(so.Spec.Triggers))
 		}
 		trig := so.Spec.Triggers[0]
-		if trig.Metadata["queueName"] != q.Value {
-			t.Errorf("KEDA trigger queueName %q != jobs binding queueName %q", trig.Metadata["queueName"], q.Value)
+		if trig.Metadata["queueName"] != wantQueue {
+			t.Errorf("KEDA trigger queueName %q, want the jobs topic %q", trig.Metadata["queueName"], wantQueue)
 		}
 		if so.Spec.MinReplicaCount == nil || *so.Spec.MinReplicaCount != 0 {
 			t.Errorf("minReplicaCount = %v, want 0", so.Spec.MinReplicaCount)
@@ -98,8 +108,7 @@ func TestKedaQueueIsTheBindingQueue(t *testing.T) {
 		if so.Spec.CooldownPeriod == nil || so.Spec.PollingInterval == nil {
 			t.Error("cooldownPeriod and pollingInterval must be set")
 		}
-		// The scaled Deployment is an app the binding delivers to.
-		deps := deploymentsByAppID(objs)
+		// The scaled Deployment is an app the jobs pub/sub delivers to.
 		var target *appsv1.Deployment
 		for _, d := range deps {
 			if d.Name == so.Spec.ScaleTargetRef.Name {
@@ -109,8 +118,8 @@ func TestKedaQueueIsTheBindingQueue(t *testing.T) {
 		if target == nil {
 			t.Fatalf("ScaledObject targets %q, not a rendered Deployment", so.Spec.ScaleTargetRef.Name)
 		}
-		if id := target.Spec.Template.Annotations["dapr.io/app-id"]; id != "consumer" || !hasString(binding.Scopes, id) {
-			t.Errorf("KEDA scales app %q; want the consumer, in the binding's scopes %v", id, binding.Scopes)
+		if id := target.Spec.Template.Annotations["dapr.io/app-id"]; id != "consumer" || !hasString(jobs.Scopes, id) {
+			t.Errorf("KEDA scales app %q; want the consumer, in the jobs component's scopes %v", id, jobs.Scopes)
 		}
 		if target.Spec.Replicas != nil {
 			t.Errorf("Deployment %s sets replicas although KEDA scales it", target.Name)
@@ -129,15 +138,15 @@ func TestKedaQueueIsTheBindingQueue(t *testing.T) {
 		}
 		switch flavor {
 		case "azure":
-			if binding.Spec.Type != "bindings.azure.servicebusqueues" {
-				t.Errorf("jobs type = %s", binding.Spec.Type)
+			if jobs.Spec.Type != "pubsub.azure.servicebus.queues" {
+				t.Errorf("jobs type = %s, want pubsub.azure.servicebus.queues", jobs.Spec.Type)
 			}
 			if trig.Type != "azure-servicebus" {
 				t.Errorf("trigger type = %s, want azure-servicebus", trig.Type)
 			}
-			ns, _ := metadataItem(binding, "namespaceName")
+			ns, _ := metadataItem(jobs, "namespaceName")
 			if want := strings.SplitN(ns.Value, ".", 2)[0]; trig.Metadata["namespace"] != want {
-				t.Errorf("trigger namespace %q, want %q (from the binding's namespaceName %q)", trig.Metadata["namespace"], want, ns.Value)
+				t.Errorf("trigger namespace %q, want %q (from the jobs component's namespaceName %q)", trig.Metadata["namespace"], want, ns.Value)
 			}
 			if _, err := strconv.Atoi(trig.Metadata["messageCount"]); err != nil {
 				t.Errorf("messageCount %q: %v", trig.Metadata["messageCount"], err)
@@ -150,8 +159,8 @@ func TestKedaQueueIsTheBindingQueue(t *testing.T) {
 				t.Error("azure TriggerAuthentication must not use secrets")
 			}
 		default:
-			if binding.Spec.Type != "bindings.rabbitmq" {
-				t.Errorf("jobs type = %s", binding.Spec.Type)
+			if jobs.Spec.Type != "pubsub.rabbitmq" {
+				t.Errorf("jobs type = %s, want pubsub.rabbitmq", jobs.Spec.Type)
 			}
 			if trig.Type != "rabbitmq" || trig.Metadata["mode"] != "QueueLength" {
 				t.Errorf("trigger = %s mode %q, want rabbitmq QueueLength", trig.Type, trig.Metadata["mode"])
@@ -159,14 +168,14 @@ func TestKedaQueueIsTheBindingQueue(t *testing.T) {
 			if _, err := strconv.Atoi(trig.Metadata["value"]); err != nil {
 				t.Errorf("value %q: %v", trig.Metadata["value"], err)
 			}
-			host, _ := metadataItem(binding, "host")
+			conn, _ := metadataItem(jobs, "connectionString")
 			if len(auth.Spec.SecretTargetRef) != 1 {
 				t.Fatalf("secretTargetRef = %+v", auth.Spec.SecretTargetRef)
 			}
 			ref := auth.Spec.SecretTargetRef[0]
-			if ref.Parameter != "host" || ref.Name != host.SecretName || ref.Key != host.SecretKey || host.SecretName == "" {
-				t.Errorf("KEDA host from %s/%s, binding host from %s/%s: want the same AMQP URL Secret",
-					ref.Name, ref.Key, host.SecretName, host.SecretKey)
+			if ref.Parameter != "host" || ref.Name != conn.SecretName || ref.Key != conn.SecretKey || conn.SecretName == "" {
+				t.Errorf("KEDA host from %s/%s, jobs connectionString from %s/%s: want the same AMQP URL Secret",
+					ref.Name, ref.Key, conn.SecretName, conn.SecretKey)
 			}
 		}
 	}
@@ -190,6 +199,118 @@ func TestKedaQueueIsTheBindingQueue(t *testing.T) {
 			}
 			check(t, f.Name, objs, "jobs-renamed")
 		})
+	}
+}
+
+// TestKindJobsComponentIsRabbitMQPubSub: on kind the job queue is Dapr's
+// pubsub.rabbitmq, declaring (and so expecting) what the backing chart's
+// broker declared at start: a durable fanout exchange and a durable queue
+// that is never deleted when unused (KEDA scales the consumer to zero),
+// persistent messages with publisher confirms, a job the consumer could not
+// finish requeued, messages delivered in parallel (bulk subscribe batches
+// only fill then) up to prefetchCount per sidecar. Nothing the binding knew
+// is left.
+func TestKindJobsComponentIsRabbitMQPubSub(t *testing.T) {
+	for _, f := range flavors {
+		if f.Name == "azure" {
+			continue
+		}
+		t.Run(f.Name, func(t *testing.T) {
+			_, objs := renderFlavor(t, f)
+			c := componentByName(objs, "jobs")
+			if c == nil {
+				t.Fatal("no jobs component")
+			}
+			if c.Spec.Type != "pubsub.rabbitmq" || c.Spec.Version != "v1" {
+				t.Fatalf("jobs: %s/%s, want pubsub.rabbitmq/v1", c.Spec.Type, c.Spec.Version)
+			}
+			want := map[string]string{
+				"durable":              "true",
+				"deletedWhenUnused":    "false",
+				"deliveryMode":         "2",
+				"publisherConfirm":     "true",
+				"requeueInFailure":     "true",
+				"concurrencyMode":      "parallel",
+				"exchangeKind":         "fanout",
+				"prefetchCount":        "200",
+				"reconnectWaitSeconds": "2",
+			}
+			for key, w := range want {
+				if m, ok := metadataItem(c, key); !ok || m.Value != w {
+					t.Errorf("jobs: %s = %q (set: %v), want %q", key, m.Value, ok, w)
+				}
+			}
+			conn, ok := metadataItem(c, "connectionString")
+			if !ok || conn.SecretName != "airdisplay-rabbitmq" || conn.SecretKey != "RABBITMQ_URL" || conn.Value != "" {
+				t.Errorf("jobs: connectionString %+v, want the AMQP URL Secret airdisplay-rabbitmq/RABBITMQ_URL", conn)
+			}
+			// The binding's keys (and the misspelling pubsub.rabbitmq does not read).
+			for _, gone := range []string{"host", "queueName", "deleteWhenUnused", "reconnectWaitInSeconds", "direction", "concurrency"} {
+				if _, ok := metadataItem(c, gone); ok {
+					t.Errorf("jobs: metadata %s is not pubsub.rabbitmq's", gone)
+				}
+			}
+			if len(c.Spec.Metadata) != len(want)+1 {
+				t.Errorf("jobs: %d metadata items, want %d", len(c.Spec.Metadata), len(want)+1)
+			}
+		})
+	}
+	t.Run("prefetchCount is a uint8 of at least 1", func(t *testing.T) {
+		out, err := renderE(t, nil, map[string]string{"kind.rabbitmq.prefetchCount": "255"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := DecodeManifest(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := metadataItem(componentByName(objs, "jobs"), "prefetchCount"); m.Value != "255" {
+			t.Errorf("prefetchCount %q, want 255", m.Value)
+		}
+		for _, bad := range []string{"256", "0"} {
+			if _, err := renderE(t, nil, map[string]string{"kind.rabbitmq.prefetchCount": bad}); err == nil || !strings.Contains(err.Error(), "prefetchCount") {
+				t.Errorf("prefetchCount %s: %v, want the schema to refuse it", bad, err)
+			}
+		}
+	})
+}
+
+// TestAzureJobsComponentIsServiceBusQueuesPubSub: on azure the job queue is
+// Dapr's pubsub.azure.servicebus.queues on Terraform's queue, reached with
+// workload identity (namespaceName, no connection string) and managing no
+// entity (the producer only sends, the consumer only receives); the topic is
+// the queue, so there is no queueName.
+func TestAzureJobsComponentIsServiceBusQueuesPubSub(t *testing.T) {
+	_, objs := renderFlavor(t, flavorByName(t, "azure"))
+	c := componentByName(objs, "jobs")
+	if c == nil {
+		t.Fatal("no jobs component")
+	}
+	if c.Spec.Type != "pubsub.azure.servicebus.queues" || c.Spec.Version != "v1" {
+		t.Fatalf("jobs: %s/%s, want pubsub.azure.servicebus.queues/v1", c.Spec.Type, c.Spec.Version)
+	}
+	want := map[string]string{
+		"namespaceName":           serviceBusFQDN,
+		"disableEntityManagement": "true",
+		"maxActiveMessages":       "16",
+		"maxConcurrentHandlers":   "16",
+		"lockRenewalInSec":        "20",
+	}
+	for key, w := range want {
+		if m, ok := metadataItem(c, key); !ok || m.Value != w {
+			t.Errorf("jobs: %s = %q (set: %v), want %q", key, m.Value, ok, w)
+		}
+	}
+	if id, ok := metadataItem(c, "azureClientId"); !ok || id.EnvRef != "AZURE_CLIENT_ID" {
+		t.Errorf("jobs: azureClientId %+v, want envRef AZURE_CLIENT_ID", id)
+	}
+	for _, gone := range []string{"connectionString", "queueName", "consumerID"} {
+		if _, ok := metadataItem(c, gone); ok {
+			t.Errorf("jobs: has %s", gone)
+		}
+	}
+	if !sameSet(c.Scopes, []string{"producer", "consumer"}) {
+		t.Errorf("jobs scopes %v, want [producer consumer]", c.Scopes)
 	}
 }
 
@@ -226,8 +347,9 @@ func TestComponentScopesNameDeployedApps(t *testing.T) {
 					}
 				}
 			}
-			// Each app names the components it uses by the rendered names.
-			envs := map[string]string{"JOBS_BINDING": "jobs", "JOB_STORE": "jobstore", "STATE_STORE": "statestore", "PUBSUB": "pubsub"}
+			// Each app names the components it uses by the rendered names,
+			// and the users of jobs its topic.
+			envs := map[string]string{"JOBS_PUBSUB": "jobs", "JOB_STORE": "jobstore", "STATE_STORE": "statestore", "PUBSUB": "pubsub"}
 			for id, d := range deps {
 				c := d.Spec.Template.Spec.Containers[0]
 				for env := range envs {
@@ -241,6 +363,19 @@ func TestComponentScopesNameDeployedApps(t *testing.T) {
 					} else if !hasString(comp.Scopes, id) {
 						t.Errorf("%s: %s=%q but the component is not scoped to it", id, env, e.Value)
 					}
+				}
+				_, pubsub := envValue(c, "JOBS_PUBSUB")
+				topic, hasTopic := envValue(c, "JOBS_TOPIC")
+				if pubsub != hasTopic || hasTopic && topic.Value != "jobs" {
+					t.Errorf("%s: JOBS_PUBSUB set %v, JOBS_TOPIC %+v (set %v): want both or neither, the topic jobsQueue.name (jobs)", id, pubsub, topic, hasTopic)
+				}
+				if _, old := envValue(c, "JOBS_BINDING"); old {
+					t.Errorf("%s: still has JOBS_BINDING", id)
+				}
+			}
+			for _, app := range []string{"producer", "consumer"} {
+				if _, ok := envValue(deps[app].Spec.Template.Spec.Containers[0], "JOBS_PUBSUB"); !ok {
+					t.Errorf("%s has no JOBS_PUBSUB", app)
 				}
 			}
 		})
@@ -406,7 +541,7 @@ func TestAzureUsesWorkloadIdentityOnly(t *testing.T) {
 			if ns.Value != serviceBusFQDN {
 				t.Errorf("pubsub: namespaceName %q", ns.Value)
 			}
-		case "bindings.azure.servicebusqueues":
+		case "pubsub.azure.servicebus.queues":
 			ns, _ := metadataItem(c, "namespaceName")
 			dem, _ := metadataItem(c, "disableEntityManagement")
 			if ns.Value != serviceBusFQDN || dem.Value != "true" {

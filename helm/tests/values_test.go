@@ -132,6 +132,8 @@ func TestValuesSchema(t *testing.T) {
 		{"unknown component", map[string]string{"services.producer.components[0]": "cache"}, "components"},
 		{"subscription auto-delete below Dapr's minimum", map[string]string{"azure.serviceBus.subscriptionAutoDeleteOnIdleInSec": "60"}, "subscriptionAutoDeleteOnIdleInSec"},
 		{"bad topic name", map[string]string{"azure.serviceBus.bannerEventsTopic": "-banner"}, "bannerEventsTopic"},
+		{"prefetchCount above Dapr's uint8", map[string]string{"kind.rabbitmq.prefetchCount": "300"}, "prefetchCount"},
+		{"a binding's value", map[string]string{"kind.rabbitmq.deleteWhenUnused": "false"}, "deleteWhenUnused"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -176,9 +178,9 @@ func TestChartRejectsInconsistentValues(t *testing.T) {
 			wantErr: []string{"gracefulShutdownSeconds must be below terminationGracePeriodSeconds"},
 		},
 		{
-			name:    "KEDA on a service without the jobs binding",
+			name:    "KEDA on a service without the jobs pub/sub",
 			set:     map[string]string{"keda.service": "banner-actor", "services.banner-actor.autoscaling.enabled": "false"},
-			wantErr: []string{"does not use the jobs binding"},
+			wantErr: []string{"does not use the jobs pub/sub"},
 		},
 		{
 			name:    "existing token Secrets not named",
@@ -229,7 +231,7 @@ func TestDisabledServiceLeavesNoDanglingScopes(t *testing.T) {
 }
 
 // TestKindCanCreateTheAMQPSecret: without Terraform's Secret, the chart can
-// create the AMQP URL Secret; binding and KEDA then read the chart's Secret.
+// create the AMQP URL Secret; the jobs pub/sub and KEDA then read the chart's Secret.
 func TestKindCanCreateTheAMQPSecret(t *testing.T) {
 	url := "amqp://airdisplay:s3cret@rabbitmq:5672/"
 	out, err := renderE(t, nil, map[string]string{
@@ -252,10 +254,10 @@ func TestKindCanCreateTheAMQPSecret(t *testing.T) {
 	if !found {
 		t.Fatal("no Secret airdisplay-rabbitmq with the AMQP URL under RABBITMQ_URL")
 	}
-	host, _ := metadataItem(componentByName(objs, "jobs"), "host")
+	conn, _ := metadataItem(componentByName(objs, "jobs"), "connectionString")
 	ta := Find[*kedav1alpha1.TriggerAuthentication](objs)
-	if host.SecretName != "airdisplay-rabbitmq" || len(ta) != 1 || ta[0].Spec.SecretTargetRef[0].Name != "airdisplay-rabbitmq" {
-		t.Errorf("binding host from %q, KEDA from %+v", host.SecretName, ta)
+	if conn.SecretName != "airdisplay-rabbitmq" || len(ta) != 1 || ta[0].Spec.SecretTargetRef[0].Name != "airdisplay-rabbitmq" {
+		t.Errorf("jobs connectionString from %q, KEDA from %+v", conn.SecretName, ta)
 	}
 	if _, err := renderE(t, nil, map[string]string{"kind.rabbitmq.secret.create": "true"}); err == nil ||
 		!strings.Contains(err.Error(), "kind.rabbitmq.secret.url is required") {

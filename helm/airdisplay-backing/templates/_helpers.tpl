@@ -48,3 +48,20 @@ earlier install (stable across upgrades), else a new random one.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+RabbitMQ definitions (JSON) of the job queue: what Dapr's pubsub.rabbitmq
+declares for topic <q> with subscription queueName <q> (durable, not
+deletedWhenUnused, fanout, no dead-letter or length limit): exchange <q>,
+classic queue <q>, and the queue bound to the exchange with routing key "".
+Exchanges, queues and bindings only, on vhost "/": no users (the default
+user comes from RABBITMQ_DEFAULT_USER) and no vhosts (the default one
+exists once the broker has started).
+*/}}
+{{- define "backing.rabbitmqDefinitions" -}}
+{{- $q := .Values.rabbitmq.jobsQueue -}}
+{{- $exchange := dict "name" $q "vhost" "/" "type" "fanout" "durable" true "auto_delete" false "internal" false "arguments" (dict) -}}
+{{- $queue := dict "name" $q "vhost" "/" "durable" true "auto_delete" false "arguments" (dict "x-queue-type" "classic") -}}
+{{- $binding := dict "source" $q "vhost" "/" "destination" $q "destination_type" "queue" "routing_key" "" "arguments" (dict) -}}
+{{- dict "exchanges" (list $exchange) "queues" (list $queue) "bindings" (list $binding) | toPrettyJson -}}
+{{- end -}}

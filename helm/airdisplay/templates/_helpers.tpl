@@ -162,11 +162,13 @@ Context: dict "root" $ "key" <key>.
 {{- end -}}
 
 {{/*
-Environment variable an app reads a component's name from.
+Environment variable an app reads a component's name from. The users of
+`jobs` (the job queue's pub/sub) also get its topic, JOBS_TOPIC
+(jobsQueue.name), in deployment.yaml.
 Context: the component key (jobs, jobstore, statestore, pubsub).
 */}}
 {{- define "airdisplay.componentEnvName" -}}
-{{- $names := dict "jobs" "JOBS_BINDING" "jobstore" "JOB_STORE" "statestore" "STATE_STORE" "pubsub" "PUBSUB" -}}
+{{- $names := dict "jobs" "JOBS_PUBSUB" "jobstore" "JOB_STORE" "statestore" "STATE_STORE" "pubsub" "PUBSUB" -}}
 {{- required (printf "unknown Dapr component key %q (want jobs, jobstore, statestore or pubsub)" .) (get $names .) -}}
 {{- end -}}
 
@@ -314,7 +316,7 @@ from validate.yaml so that every install, template and lint runs them.
 {{- fail (printf "keda.service %q is disabled" $v.keda.service) -}}
 {{- end -}}
 {{- if not (has "jobs" $target.components) -}}
-{{- fail (printf "keda.service %q does not use the jobs binding" $v.keda.service) -}}
+{{- fail (printf "keda.service %q does not use the jobs pub/sub (the job queue)" $v.keda.service) -}}
 {{- end -}}
 {{- if gt (int $v.keda.minReplicaCount) (int $v.keda.maxReplicaCount) -}}
 {{- fail "keda.minReplicaCount is above keda.maxReplicaCount" -}}

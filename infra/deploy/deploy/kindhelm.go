@@ -24,6 +24,7 @@ type Release struct {
 	Name, Namespace, Chart string
 	ValuesFiles            []string // later files win
 	Set                    []string // --set name=value
+	SetString              []string // --set-string name=value (the value stays a string)
 	Timeout                time.Duration
 }
 
@@ -37,6 +38,9 @@ func HelmArgs(r Release, kubeconfig string) []string {
 	}
 	for _, s := range r.Set {
 		args = append(args, "--set", s)
+	}
+	for _, s := range r.SetString {
+		args = append(args, "--set-string", s)
 	}
 	timeout := r.Timeout
 	if timeout == 0 {
@@ -54,8 +58,10 @@ func HelmArgs(r Release, kubeconfig string) []string {
 // volumes, which Dapr's scheduler claims), Dapr. Versions, names and
 // namespaces come from charts.yaml, values from values/*.yaml; daprChart
 // and kedaChart are the chart directories (kindreleases.DaprChart,
-// kindreleases.KedaChart).
-func KindReleases(envDir, repoRoot, daprChart, kedaChart string, pins kindreleases.Pins, namespace string, offline bool) []Release {
+// kindreleases.KedaChart). The backing release declares the job queue
+// jobsQueue (output jobs_queue_name, the airdisplay chart's jobsQueue.name),
+// as Terraform's helm_release.backing sets rabbitmq.jobsQueue.
+func KindReleases(envDir, repoRoot, daprChart, kedaChart string, pins kindreleases.Pins, namespace, jobsQueue string, offline bool) []Release {
 	values := func(name string) string { return filepath.Join(envDir, "values", name+".yaml") }
 	backing := []string{values("backing")}
 	if offline {
@@ -63,7 +69,8 @@ func KindReleases(envDir, repoRoot, daprChart, kedaChart string, pins kindreleas
 	}
 	return []Release{
 		{Name: pins.Keda.Release, Namespace: pins.Keda.Namespace, Chart: kedaChart, ValuesFiles: []string{values("keda")}, Timeout: 10 * time.Minute},
-		{Name: pins.Backing.Release, Namespace: namespace, Chart: filepath.Join(repoRoot, "helm", "airdisplay-backing"), ValuesFiles: backing, Timeout: 10 * time.Minute},
+		{Name: pins.Backing.Release, Namespace: namespace, Chart: filepath.Join(repoRoot, "helm", "airdisplay-backing"), ValuesFiles: backing,
+			SetString: []string{"rabbitmq.jobsQueue=" + jobsQueue}, Timeout: 10 * time.Minute},
 		{Name: pins.Dapr.Release, Namespace: pins.Dapr.Namespace, Chart: daprChart, ValuesFiles: []string{values("dapr")},
 			Set: kindreleases.DaprSetValues(pins.Dapr.Version), Timeout: 15 * time.Minute},
 	}
@@ -242,7 +249,7 @@ func (d *Deployer) deployKindWithHelm(ctx context.Context) (Outputs, error) {
 	}); err != nil {
 		return o, err
 	}
-	for _, r := range KindReleases(d.cfg.EnvDir, d.cfg.RepoRoot, daprChart, kedaChart, pins, o.Namespace, offline) {
+	for _, r := range KindReleases(d.cfg.EnvDir, d.cfg.RepoRoot, daprChart, kedaChart, pins, o.Namespace, o.JobsQueueName, offline) {
 		if err := p.step(fmt.Sprintf("release %s (namespace %s)", r.Name, r.Namespace), func() error {
 			cmd := exec.CommandContext(ctx, helm, HelmArgs(r, kubeconfig)...)
 			cmd.Stdout, cmd.Stderr = d.cfg.Stdout, d.cfg.Stdout

@@ -64,7 +64,7 @@ func TestKindReleasesFollowTerraformsOrderAndFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := KindReleases(kindEnvDir, repoRoot, "/cache/dapr", "/cache/keda", pins, "airdisplay", true)
+	rs := KindReleases(kindEnvDir, repoRoot, "/cache/dapr", "/cache/keda", pins, "airdisplay", "jobs-renamed", true)
 	var names []string
 	for _, r := range rs {
 		names = append(names, r.Name+"@"+r.Namespace)
@@ -86,16 +86,21 @@ func TestKindReleasesFollowTerraformsOrderAndFiles(t *testing.T) {
 	if !slices.Contains(rs[2].Set, "global.tag="+pins.Dapr.Version) {
 		t.Errorf("Dapr's module chart must get its image tag: %v", rs[2].Set)
 	}
-	online := KindReleases(kindEnvDir, repoRoot, "d", "k", pins, "airdisplay", false)
+	// The broker declares the queue the airdisplay chart's jobsQueue.name
+	// names (as Terraform's helm_release.backing sets it), as a string.
+	if !slices.Equal(rs[1].SetString, []string{"rabbitmq.jobsQueue=jobs-renamed"}) || len(rs[1].Set) != 0 {
+		t.Errorf("backing release: --set %v, --set-string %v; want rabbitmq.jobsQueue=jobs-renamed as a string", rs[1].Set, rs[1].SetString)
+	}
+	online := KindReleases(kindEnvDir, repoRoot, "d", "k", pins, "airdisplay", "jobs", false)
 	if len(online[1].ValuesFiles) != 1 {
 		t.Errorf("an upstream node must not get offline.yaml: %v", online[1].ValuesFiles)
 	}
 }
 
 func TestHelmArgs(t *testing.T) {
-	got := HelmArgs(Release{Name: "dapr", Namespace: "dapr-system", Chart: "/c", ValuesFiles: []string{"a.yaml", "b.yaml"}, Set: []string{"x=1"}, Timeout: 15 * time.Minute}, "/k")
+	got := HelmArgs(Release{Name: "dapr", Namespace: "dapr-system", Chart: "/c", ValuesFiles: []string{"a.yaml", "b.yaml"}, Set: []string{"x=1"}, SetString: []string{"q=007"}, Timeout: 15 * time.Minute}, "/k")
 	want := []string{"upgrade", "--install", "dapr", "/c", "--namespace", "dapr-system", "--create-namespace",
-		"-f", "a.yaml", "-f", "b.yaml", "--set", "x=1", "--wait", "--timeout", "15m0s", "--kubeconfig", "/k"}
+		"-f", "a.yaml", "-f", "b.yaml", "--set", "x=1", "--set-string", "q=007", "--wait", "--timeout", "15m0s", "--kubeconfig", "/k"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got  %v\nwant %v", got, want)
 	}

@@ -27,8 +27,9 @@ resource "kubernetes_namespace_v1" "app" {
 
 # ------------------------------------------------- Redis and RabbitMQ ----
 # helm/airdisplay-backing: Deployments and ClusterIP Services, the broker's
-# credentials and the AMQP URL Secret the services read. The broker
-# password is generated here and passed to the chart.
+# credentials and the AMQP URL Secret the services read, and the job queue
+# the broker declares at start. The broker password is generated here and
+# passed to the chart.
 
 resource "random_password" "rabbitmq" {
   length  = 32
@@ -49,6 +50,15 @@ resource "helm_release" "backing" {
     [file(local.values_files.backing)],
     var.offline_node ? [file(local.values_files.offline)] : [],
   )
+
+  # The broker declares the job queue (exchange, queue, binding) at start:
+  # the queue the airdisplay chart's jobsQueue.name (output jobs_queue_name)
+  # names. A string even when the name is all digits.
+  set = [{
+    name  = "rabbitmq.jobsQueue"
+    value = var.jobs_queue_name
+    type  = "string"
+  }]
 
   set_sensitive = [{
     name  = "rabbitmq.password"

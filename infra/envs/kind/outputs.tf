@@ -32,7 +32,7 @@ output "servicebus_namespace_fqdn" {
 }
 
 output "jobs_queue_name" {
-  description = "Name of the RabbitMQ job queue."
+  description = "Name of the RabbitMQ job queue and its exchange (the airdisplay chart's jobsQueue.name, the topic of the jobs pub/sub)."
   value       = var.jobs_queue_name
 }
 

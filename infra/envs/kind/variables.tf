@@ -72,7 +72,7 @@ variable "registry_login_server" {
 
 variable "jobs_queue_name" {
   type        = string
-  description = "Name of the RabbitMQ job queue (declared by the Dapr binding)."
+  description = "Name of the RabbitMQ job queue and its exchange, the topic of the Dapr pub/sub jobs (declared by the broker at start: the airdisplay-backing chart's rabbitmq.jobsQueue)."
   default     = "jobs"
 
   validation {

@@ -131,7 +131,7 @@ run "platform_properties" {
 
   assert {
     condition     = module.servicebus.queue_name == yamldecode(file("../../../helm/airdisplay/values.yaml")).jobsQueue.name
-    error_message = "The Service Bus queue must be the chart's jobsQueue.name, the queue of its KEDA trigger and its jobs binding."
+    error_message = "The Service Bus queue must be the chart's jobsQueue.name, the queue of its KEDA trigger and the topic of its jobs pub/sub."
   }
 
   assert {

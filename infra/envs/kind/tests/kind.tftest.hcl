@@ -24,7 +24,17 @@ run "in_cluster_redis_and_rabbitmq" {
 
   assert {
     condition     = output.jobs_queue_name == yamldecode(file("../../../helm/airdisplay/values.yaml")).jobsQueue.name
-    error_message = "The RabbitMQ queue must be the chart's jobsQueue.name, the queue of its KEDA trigger and its jobs binding."
+    error_message = "The RabbitMQ queue must be the chart's jobsQueue.name, the queue of its KEDA trigger and the topic of its jobs pub/sub."
+  }
+
+  assert {
+    condition = (
+      length(helm_release.backing.set) == 1 &&
+      helm_release.backing.set[0].name == "rabbitmq.jobsQueue" &&
+      helm_release.backing.set[0].value == output.jobs_queue_name &&
+      helm_release.backing.set[0].type == "string"
+    )
+    error_message = "The backing chart must declare the job queue the airdisplay chart reads (rabbitmq.jobsQueue = jobs_queue_name, as a string)."
   }
 
   assert {
@@ -110,6 +120,19 @@ run "deployer_contract" {
       output.banner_events_topic == "" && output.redis_clustering_policy == ""
     )
     error_message = "kind must declare every contract output, Azure-only ones empty."
+  }
+}
+
+run "renamed_queue_reaches_the_backing_chart" {
+  command = plan
+
+  variables {
+    jobs_queue_name = "jobs-renamed"
+  }
+
+  assert {
+    condition     = output.jobs_queue_name == "jobs-renamed" && helm_release.backing.set[0].value == "jobs-renamed"
+    error_message = "A renamed queue must reach the backing chart (rabbitmq.jobsQueue) and the output the deployer passes to the airdisplay chart."
   }
 }
 
