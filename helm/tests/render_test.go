@@ -228,7 +228,7 @@ func TestKindJobsComponentIsRabbitMQPubSub(t *testing.T) {
 				"durable":              "true",
 				"deletedWhenUnused":    "false",
 				"deliveryMode":         "2",
-				"publisherConfirm":     "true",
+				"publisherConfirm":     "false",
 				"requeueInFailure":     "true",
 				"concurrencyMode":      "parallel",
 				"exchangeKind":         "fanout",
@@ -292,7 +292,7 @@ func TestAzureJobsComponentIsServiceBusQueuesPubSub(t *testing.T) {
 	want := map[string]string{
 		"namespaceName":           serviceBusFQDN,
 		"disableEntityManagement": "true",
-		"maxActiveMessages":       "16",
+		"maxActiveMessages":       "200",
 		"maxConcurrentHandlers":   "16",
 		"lockRenewalInSec":        "20",
 	}

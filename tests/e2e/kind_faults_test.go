@@ -43,12 +43,14 @@ func podKills(t *testing.T, kubeconfig, namespace, release string) {
 	api.call(http.MethodPost, e.BannerActor+"/v1/banners/"+id+"/messages", map[string]any{"text": "must not overwrite"}, nil, http.StatusConflict)
 	api.call(http.MethodPost, e.BannerActor+"/v1/banners/"+id+"/messages", map[string]any{"text": "queued behind it", "queue": true}, nil, http.StatusAccepted)
 
-	const jobs = 300
+	// Enough work that the kills land while jobs are still in flight: a
+	// consumer takes batches of up to 100 and runs up to 64 at once.
+	const jobs = 1000
 	var ids []string
 	for len(ids) < jobs {
 		batch := make([]contract.Request, 100)
 		for i := range batch {
-			batch[i] = contract.Request{Type: contract.TypeWorkSimulate, Payload: json.RawMessage(`{"sleepMs":100}`)}
+			batch[i] = contract.Request{Type: contract.TypeWorkSimulate, Payload: json.RawMessage(`{"sleepMs":500}`)}
 		}
 		var out struct{ Jobs []struct{ ID string } }
 		api.call(http.MethodPost, e.Producer+"/v1/jobs:batch", map[string]any{"jobs": batch}, &out, http.StatusAccepted)

@@ -113,7 +113,7 @@ func TestScenarioOnKind(t *testing.T) {
 		fmt.Printf("keda: consumer at 0 replicas, ScaledObject active=%s (%s)\n", scaledObjectActive(t, opts), time.Since(start).Round(time.Second))
 		e, closeTunnels := tunnels(t, kubeconfig, ns, "airdisplay")
 		enqueued := time.Now()
-		backlog(t, e.Producer, e.APIKey, 1000)
+		backlog(t, e.Producer, e.APIKey, 2000)
 		closeTunnels()
 		// Active while the backlog is there: sampled now, not after the
 		// scale-up, by when a busy machine may have drained the queue.
@@ -132,13 +132,15 @@ func TestScenarioOnKind(t *testing.T) {
 	})
 }
 
-// backlog enqueues n slow jobs so the queue stays long enough for KEDA.
+// backlog enqueues n slow jobs so the queue stays long enough for KEDA: a
+// consumer works through about 50 of these a second (batches of 100, 64
+// at once), so one replica alone needs some 40 s for 2,000.
 func backlog(t *testing.T, producer, key string, n int) {
 	t.Helper()
 	for sent := 0; sent < n; sent += 500 {
 		jobs := make([]map[string]any, 500)
 		for i := range jobs {
-			jobs[i] = map[string]any{"type": "work.simulate", "payload": map[string]any{"sleepMs": 200}}
+			jobs[i] = map[string]any{"type": "work.simulate", "payload": map[string]any{"sleepMs": 1000}}
 		}
 		body, _ := json.Marshal(map[string]any{"jobs": jobs})
 		req, _ := http.NewRequest(http.MethodPost, producer+"/v1/jobs:batch", strings.NewReader(string(body)))

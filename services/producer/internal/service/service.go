@@ -76,8 +76,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 	if err != nil {
 		return nil, nil, err
 	}
-	cleanup := func() { client.Close() }
-
 	metrics := observability.NewMetrics()
 	guard, err := apikey.Start(ctx, client, cfg.Auth, log, metrics.Registry)
 	if err != nil {
@@ -85,7 +83,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 		return nil, nil, err
 	}
 	submitter := jobs.NewSubmitter(client, jobstore.NewStore(client, cfg.JobStore), cfg.JobsPubSub, cfg.JobsTopic, cfg.JobTTL, metrics.Registry)
-	cleanup = func() { submitter.Close(); client.Close() }
+	// The group commit stops after the server, which drains requests
+	// waiting on it.
+	cleanup := func() { submitter.Close(); client.Close() }
 	go submitter.ResendSuspects(ctx, 2*time.Second, log)
 	handler := api.New(submitter, api.Limits{
 		MaxBodyBytes:     int64(cfg.MaxBodyBytes),
