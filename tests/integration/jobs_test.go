@@ -157,17 +157,18 @@ func TestConsumerKilledMidRunLosesNothing(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond) // poll interval
 	}
+	// One slow job at a time until the victim starts one: a consumer
+	// takes what its prefetch holds in batches, so a few slow jobs sent
+	// at once may all go to the other one.
 	slow := map[string]bool{}
-	for range 6 {
-		id := submit(t, contract.TypeWorkSimulate, map[string]any{"sleepMs": 4000})
-		slow[id] = true
-		ids = append(ids, id)
-	}
 	for len(executionsIn(t, victim.AppProcess().LogPath, 0, -1, "job attempt started", slow)) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the victim never started one of the slow jobs")
 		}
-		time.Sleep(20 * time.Millisecond) // poll interval
+		id := submit(t, contract.TypeWorkSimulate, map[string]any{"sleepMs": 4000})
+		slow[id] = true
+		ids = append(ids, id)
+		time.Sleep(50 * time.Millisecond) // poll interval
 	}
 	app := victim.AppProcess()
 	app.Kill()

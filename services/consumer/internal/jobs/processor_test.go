@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -208,5 +209,70 @@ func TestAJobCommittedByAnotherDeliveryIsNotDeadLettered(t *testing.T) {
 	}
 	if dl, _ := store.DeadLetters(ctx); len(dl) != 0 {
 		t.Fatalf("dead letters %v", dl)
+	}
+}
+
+// A batch commits its markers in one call, and the writes of that call are
+// independent: when another delivery committed one job of the batch while
+// its handler ran, that job is settled from the other delivery's marker
+// (counted a duplicate, its record rewritten), and every other job of the
+// batch is committed once by this one.
+func TestABatchCommitsEachJobOnceWhenAnotherDeliveryWonOne(t *testing.T) {
+	t.Parallel()
+	h := counted{gate: make(chan struct{})}
+	p, store, _ := newTestProcessor(t, h.handle, 3)
+	ctx := context.Background()
+	done := make(chan []error)
+	go func() { done <- p.ProcessBatch(ctx, [][]byte{message("b1"), message("b2"), message("b3")}) }()
+	// While the batch's handlers run, another delivery commits b2.
+	for h.runs.Load() < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	won := Effect{JobID: "b2", Type: "test.count", CommittedBy: "elsewhere", CommittedAt: time.Unix(1, 0).UTC(), Attempt: 1}
+	if in, err := store.InsertEffect(ctx, "b2", won); err != nil || !in {
+		t.Fatalf("insert the other delivery's marker: %v %v", in, err)
+	}
+	close(h.gate)
+	for i, err := range <-done {
+		if err != nil {
+			t.Errorf("delivery %d: %v", i, err)
+		}
+	}
+	for id, by := range map[string]string{"b1": "test", "b2": "elsewhere", "b3": "test"} {
+		var eff Effect
+		if found, err := store.Effect(ctx, id, &eff); err != nil || !found || eff.CommittedBy != by {
+			t.Errorf("%s: marker %+v (found %v, %v), want committed by %s", id, eff, found, err, by)
+		}
+		rec, _, _ := store.Get(ctx, id)
+		if rec == nil || rec.Status != contract.StatusSucceeded || rec.ProcessedBy != by {
+			t.Errorf("%s: record %+v, want succeeded as committed by %s", id, rec, by)
+		}
+	}
+}
+
+// The success path writes each record once, from queued to succeeded:
+// no `running` write, and the attempt is counted in that write.
+func TestASuccessfulBatchWritesEachRecordOnce(t *testing.T) {
+	t.Parallel()
+	var h counted
+	p, store, _ := newTestProcessor(t, h.handle, 3)
+	ctx := context.Background()
+	for _, id := range []string{"w1", "w2"} {
+		if err := store.Insert(ctx, &contract.Record{ID: id, Type: "test.count", Status: contract.StatusQueued}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, before, _ := store.Get(ctx, "w1")
+	for _, err := range p.ProcessBatch(ctx, [][]byte{message("w1"), message("w2")}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, after, _ := store.Get(ctx, "w1")
+	if rec.Status != contract.StatusSucceeded || rec.Attempts != 1 || rec.StartedAt == nil {
+		t.Fatalf("record %+v", rec)
+	}
+	if b, _ := strconv.Atoi(before); after != strconv.Itoa(b+1) {
+		t.Fatalf("record version %s → %s: want one write", before, after)
 	}
 }
