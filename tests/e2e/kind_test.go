@@ -133,14 +133,16 @@ func TestScenarioOnKind(t *testing.T) {
 }
 
 // backlog enqueues n slow jobs so the queue stays long enough for KEDA: a
-// consumer works through about 50 of these a second (batches of 100, 64
-// at once), so one replica alone needs some 40 s for 2,000.
+// consumer runs 64 at once (batches of 100), about 21 of these a second,
+// so one replica alone would need some 95 s for 2,000 — time for the HPA
+// to read the queue length and start more (a run with 1 s jobs drained the
+// queue before it had).
 func backlog(t *testing.T, producer, key string, n int) {
 	t.Helper()
 	for sent := 0; sent < n; sent += 500 {
 		jobs := make([]map[string]any, 500)
 		for i := range jobs {
-			jobs[i] = map[string]any{"type": "work.simulate", "payload": map[string]any{"sleepMs": 1000}}
+			jobs[i] = map[string]any{"type": "work.simulate", "payload": map[string]any{"sleepMs": 3000}}
 		}
 		body, _ := json.Marshal(map[string]any{"jobs": jobs})
 		req, _ := http.NewRequest(http.MethodPost, producer+"/v1/jobs:batch", strings.NewReader(string(body)))
