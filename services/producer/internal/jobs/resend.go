@@ -7,17 +7,25 @@ import (
 	"time"
 )
 
-// Dapr's bindings.rabbitmq publishes without publisher confirms, and
+// The `jobs` component publishes to RabbitMQ without publisher confirms
+// (with them Dapr 1.16's pubsub.rabbitmq sends one message at a time), and
 // without confirms RabbitMQ does not sync a classic queue to disk: a broker
 // killed with a backlog loses every message it had not yet written out
 // (make chaos lost ~13 s of backlog this way), although each publish
-// returned no error. Such a loss is always followed by failed sends (the
-// connection went with the broker). So the Submitter remembers the last
-// MaxTracked jobs it sent; when a send fails, all of them become suspect,
-// and once sends succeed again, each suspect that has not finished is sent
-// again under its own id. A message that had in fact survived is then
-// delivered twice, which the consumer already handles: a finished job is
-// acknowledged as a duplicate, and the effect marker is written once.
+// returned no error. Such a loss is always followed by a send that fails,
+// or by one that is slow because the sidecar reconnected to the broker
+// within it (pubsub.rabbitmq retries a failed publish after
+// reconnectWaitSeconds and then reports success). So the Submitter
+// remembers the last MaxTracked jobs it sent; when a send fails or takes
+// longer than SlowSend, all of them become suspect, and once sends succeed
+// again, each suspect that has not finished is sent again under its own
+// id. A message that had in fact survived is then delivered twice, which
+// the consumer already handles: a finished job is acknowledged as a
+// duplicate, and the effect marker is written once.
+
+// SlowSend is how long a publish may take before the jobs sent ahead of it
+// are suspect: a publish takes about a millisecond, a reconnect seconds.
+const SlowSend = time.Second
 
 // MaxTracked bounds the jobs remembered for a resend: a larger backlog than
 // this, lost by a killed broker, is recovered only in part.
@@ -48,10 +56,22 @@ func (r *resends) sent(id string, now time.Time) {
 func (r *resends) failed(id string, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.suspectRecent(now)
+	r.suspects[id] = struct{}{}
+}
+
+// slow marks every recent send suspect: a send took SlowSend or more, so
+// the broker connection may have been lost and re-made meanwhile.
+func (r *resends) slow(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.suspectRecent(now)
+}
+
+func (r *resends) suspectRecent(now time.Time) {
 	if r.suspects == nil {
 		r.suspects = map[string]struct{}{}
 	}
-	r.suspects[id] = struct{}{}
 	for _, id := range r.recent {
 		r.suspects[id] = struct{}{}
 	}

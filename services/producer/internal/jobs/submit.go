@@ -353,7 +353,13 @@ func (s *Submitter) sendMany(ctx context.Context, recs []*contract.Record, tps [
 	}
 	// Raw payload: the queue carries the message as it is, no CloudEvents
 	// envelope, so the consumer reads the same bytes from any broker.
+	start := s.now()
 	res := s.dapr.PublishEvents(observability.OutgoingContext(ctx), s.pubsub, s.topic, events, dapr.PublishEventsWithRawPayload())
+	if s.now().Sub(start) >= SlowSend {
+		// The sidecar may have reconnected to the broker within this
+		// call: what was sent before it may be gone (see resend.go).
+		s.resends.slow(start)
+	}
 	for _, ev := range res.FailedEvents {
 		if e, ok := ev.(dapr.PublishEventsEvent); ok {
 			errs[at[e.EntryID]] = fmt.Errorf("enqueue job %s: %w", e.EntryID, res.Error)
