@@ -1,4 +1,5 @@
-// Command consumer processes jobs delivered by the Dapr `jobs` input binding.
+// Command consumer processes jobs delivered in batches from the Dapr `jobs`
+// pub/sub topic (bulk subscribe).
 package main
 
 import (

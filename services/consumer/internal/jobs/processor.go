@@ -1,4 +1,4 @@
-// Package jobs processes jobs delivered by the `jobs` input binding:
+// Package jobs processes jobs delivered from the `jobs` pub/sub topic:
 // at-least-once delivery in, effectively-once effects out, retries counted
 // per job, dead letters after the last attempt.
 package jobs

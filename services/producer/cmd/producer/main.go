@@ -1,5 +1,5 @@
-// Command producer takes jobs over REST and sends them to the queue through
-// the Dapr `jobs` output binding.
+// Command producer takes jobs over REST and publishes them to the queue, the
+// Dapr `jobs` pub/sub topic.
 package main
 
 import (
