@@ -69,6 +69,7 @@ func podKills(t *testing.T, kubeconfig, namespace, release string) {
 	})
 	closeTunnels()
 	killed := time.Now()
+	var bannerVictim string
 	for _, app := range []string{"consumer", "banner-actor"} {
 		pods := k8s.ListPods(t, opts, metaSelector(release, app))
 		if len(pods) == 0 {
@@ -76,8 +77,20 @@ func podKills(t *testing.T, kubeconfig, namespace, release string) {
 		}
 		k8s.RunKubectl(t, opts, "delete", "pod", pods[0].Name, "--grace-period=0", "--force", "--wait=false")
 		fmt.Printf("faults: %s pod %s deleted with grace 0\n", app, pods[0].Name)
+		bannerVictim = pods[0].Name
 	}
 	waitRollout(t, opts, release+"-banner-actor")
+	// The rollout can report done before the Deployment has noticed the
+	// kill; a tunnel opened then may pick the replacement pod before it
+	// runs. Wait until every banner-actor pod is a running, ready one.
+	retry.DoWithRetry(t, "banner-actor pods replaced and ready", 60, 5*time.Second, func() (string, error) {
+		for _, p := range k8s.ListPods(t, opts, metaSelector(release, "banner-actor")) {
+			if p.Name == bannerVictim || !k8s.IsPodAvailable(&p) {
+				return "", fmt.Errorf("pod %s is %s", p.Name, p.Status.Phase)
+			}
+		}
+		return "", nil
+	})
 
 	e, closeTunnels = tunnels(t, kubeconfig, namespace, release)
 	defer closeTunnels()
