@@ -71,10 +71,15 @@ func benchJobs(ctx context.Context, args []string) error {
 
 	rate := pipe.rate() / 2
 	fmt.Printf("pipeline open loop: %.0f jobs/s (half its rate) offered one by one for %s…\n", rate, *openLoop)
-	open, err := openLoopRun(ctx, s.App("producer").URL(), rdb, rate, *openLoop)
+	cpu = startCPU(s)
+	openStart := time.Now()
+	open, waited, err := openLoopRun(ctx, s.App("producer").URL(), rdb, rate, *openLoop)
 	if err != nil {
 		return err
 	}
+	cpu.print("open loop: where the CPU went", time.Since(openStart), runtime.NumCPU())
+	fmt.Printf("open loop, enqueue to consumer start (producer commit, publish, broker, delivery, record read): p50 %s, p99 %s\n",
+		waited.pct(0.50).Round(100*time.Microsecond), waited.pct(0.99).Round(100*time.Microsecond))
 
 	fmt.Printf("baseline: %d asynq tasks through %d asynq servers on the same Redis…\n", *n, *consumers)
 	peer, err := asynqBaseline(ctx, s.RedisAddr, *n, *consumers)
@@ -100,9 +105,12 @@ func benchJobs(ctx context.Context, args []string) error {
 // each on its own schedule whether or not earlier ones have returned, and
 // measures each job's enqueue to processed (its record's createdAt to
 // finishedAt) once all are done.
-func openLoopRun(ctx context.Context, producer string, rdb redis.UniversalClient, rate float64, d time.Duration) (result, error) {
+//
+// The second result holds the part of each latency spent before the
+// consumer started the job (createdAt to startedAt).
+func openLoopRun(ctx context.Context, producer string, rdb redis.UniversalClient, rate float64, d time.Duration) (result, result, error) {
 	if rate <= 0 {
-		return result{}, fmt.Errorf("open loop: rate %v", rate)
+		return result{}, result{}, fmt.Errorf("open loop: rate %v", rate)
 	}
 	n := max(1, int(rate*d.Seconds()))
 	// Clients of an API keep their connections; Go's default keeps two
@@ -136,20 +144,24 @@ func openLoopRun(ctx context.Context, producer string, rdb redis.UniversalClient
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		return result{}, err
+		return result{}, result{}, err
 	}
 	recs, err := waitProcessed(ctx, rdb, ids, 5*time.Minute)
 	if err != nil {
-		return result{}, err
+		return result{}, result{}, err
 	}
 	// The rate column shows the offered rate, not what was achieved.
 	res := result{name: fmt.Sprintf("dapr pipeline, open loop %.0f/s", rate), n: n, elapsed: time.Duration(float64(n) / rate * float64(time.Second))}
+	var waited result
 	for _, r := range recs {
 		if r.FinishedAt != nil {
 			res.latencies = append(res.latencies, r.FinishedAt.Sub(r.CreatedAt))
 		}
+		if r.StartedAt != nil {
+			waited.latencies = append(waited.latencies, r.StartedAt.Sub(r.CreatedAt))
+		}
 	}
-	return res, nil
+	return res, waited, nil
 }
 
 func submit(ctx context.Context, producer string, n int) ([]string, error) {

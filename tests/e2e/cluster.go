@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,10 +62,14 @@ func tunnels(t *testing.T, kubeconfig, namespace, release string) (scenario.Endp
 		e.BannerActors = append(e.BannerActors, "http://"+tun.Endpoint())
 		closers = append(closers, tun.Close)
 	}
+	// Idempotent, so a stage can defer it and still close early.
+	var once sync.Once
 	return e, func() {
-		for _, c := range closers {
-			c()
-		}
+		once.Do(func() {
+			for _, c := range closers {
+				c()
+			}
+		})
 	}
 }
 
@@ -84,18 +89,30 @@ func apiKey(t *testing.T, opts *k8s.KubectlOptions, release string) string {
 	return string(s.Data[names[0]])
 }
 
-// waitReplicas retries until the consumer Deployment has a replica count
-// that satisfies ok.
+// waitReplicas retries until the consumer Deployment has a ready replica
+// count that satisfies ok, and fails the test if it does not in timeout.
 func waitReplicas(t *testing.T, kubeconfig, namespace, name string, what string, ok func(int32) bool, timeout time.Duration) {
 	t.Helper()
+	if err := replicasWithin(t, kubeconfig, namespace, name, what, ok, timeout); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// replicasWithin is waitReplicas that returns the error instead.
+func replicasWithin(t *testing.T, kubeconfig, namespace, name string, what string, ok func(int32) bool, timeout time.Duration) error {
+	t.Helper()
 	opts := k8s.NewKubectlOptions("", kubeconfig, namespace)
-	retry.DoWithRetry(t, "consumer replicas "+what, int(timeout/(10*time.Second)), 10*time.Second, func() (string, error) {
-		d := k8s.GetDeployment(t, opts, name)
+	_, err := retry.DoWithRetryE(t, "consumer replicas "+what, int(timeout/(10*time.Second)), 10*time.Second, func() (string, error) {
+		d, err := k8s.GetDeploymentE(t, opts, name)
+		if err != nil {
+			return "", err
+		}
 		if ok(d.Status.ReadyReplicas) {
 			return fmt.Sprint(d.Status.ReadyReplicas), nil
 		}
 		return "", fmt.Errorf("%d ready replicas", d.Status.ReadyReplicas)
 	})
+	return err
 }
 
 // saveLogs copies every pod's logs to .local/e2e-logs for the CI artifact.

@@ -73,10 +73,10 @@ type Record struct {
 // State store keys. The job store uses keyPrefix "name", so producer and
 // consumer see the same keys ("jobstore||job/{<id>}" in Redis).
 //
-// A job's record and effect marker are written in one transaction (see
-// jobstore.Store.Commit), so on a clustered Redis (Azure Managed Redis,
-// `make test-redis-cluster`) they must live in one hash slot: both carry the
-// job's hash tag, "{<id>}". Redis hashes only what is between the first "{"
+// A job's record and effect marker are single-key writes (the marker,
+// inserted first-write-wins, is the commit; the record follows it). Both
+// carry the job's hash tag, "{<id>}", so on a clustered Redis (Azure
+// Managed Redis, `make test-redis-cluster`) they live in one hash slot. Redis hashes only what is between the first "{"
 // and the next "}", so an id that itself holds a brace gets a tag made
 // from its digest instead (an empty or cut tag would split the pair).
 func RecordKey(id string) string       { return "job/" + hashTag(id) }
