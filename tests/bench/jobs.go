@@ -97,7 +97,8 @@ func benchJobs(ctx context.Context, args []string) error {
 	fmt.Printf("\nratio pipeline/raw AMQP throughput: %.3f   pipeline/asynq: %.3f   (goal: ≥ 1,000 jobs/s)\n", pipe.rate()/base.rate(), pipe.rate()/peer.rate())
 	fmt.Printf("open loop at %.0f jobs/s: p50 %s, p99 %s   (goal: p99 ≤ 50 ms)\n", rate, open.pct(0.50).Round(time.Millisecond), open.pct(0.99).Round(time.Millisecond))
 	fmt.Println("settings: app protocol http; pubsub.rabbitmq, bulk publish and bulk subscribe (components/local/jobs.yaml;")
-	fmt.Println("          consumer JOBS_BATCH_SIZE 100, JOBS_BATCH_WAIT 10ms); the producer group-commits concurrent POSTs.")
+	fmt.Println("          consumer JOBS_BATCH_SIZE 100, JOBS_BATCH_WAIT 10ms); the producer group-commits concurrent POSTs")
+	fmt.Println("          (one committer, up to 5 ms for a group to fill); each app and sidecar runs with GOMAXPROCS=1.")
 	return nil
 }
 

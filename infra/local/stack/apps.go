@@ -64,6 +64,13 @@ func (in *Instance) Env() map[string]string {
 		"DAPR_HTTP_PORT": strconv.Itoa(in.DaprHTTPPort),
 		"DAPR_GRPC_PORT": strconv.Itoa(in.DaprGRPCPort),
 		"APP_REPLICA":    strconv.Itoa(in.Replica),
+		// Each app and sidecar runs like a pod with a one-CPU limit, where
+		// Go takes GOMAXPROCS from the cgroup: a dozen Go processes each
+		// sized to every core keep idle threads spinning for work, which
+		// on 2 cores cost a tenth of each one's CPU and tripled the job
+		// pipeline's open-loop p99 (docs/benchmarks.md). Options.Env
+		// overrides it.
+		"GOMAXPROCS": "1",
 		// Referenced by components/local through envRef.
 		"REDIS_HOST":   s.RedisAddr,
 		"REDIS_TYPE":   s.RedisType,

@@ -125,8 +125,10 @@ type pending struct {
 // commit records and enqueues one job through the group commit: the jobs
 // of concurrent requests are written and published together, one state
 // call and one bulk publish for all of them, which is most of what a job
-// costs the producer and its sidecar. A job is never held back to wait
-// for others: a committer takes whatever is waiting when it is free.
+// costs the producer and its sidecar. Under load a committer waits up to
+// linger after a group's first job for others to join it (see worthLinger):
+// a sidecar call costs the sidecar far more than a job in it (make
+// bench-jobs, open loop).
 func (s *Submitter) commit(ctx context.Context, rec *contract.Record) error {
 	p := pending{rec: rec, tp: observability.TraceParent(ctx), done: make(chan error, 1)}
 	select {
@@ -139,15 +141,28 @@ func (s *Submitter) commit(ctx context.Context, rec *contract.Record) error {
 	return <-p.done
 }
 
-// committers is how many group commits run at once; maxGroup bounds one.
+// committers is how many group commits run at once; maxGroup bounds one;
+// linger is how long a committer waits for more jobs after the first.
 const (
-	committers = 4
+	committers = 1
 	maxGroup   = 500
+	linger     = 5 * time.Millisecond
 )
+
+// worthLinger tells whether a committer should wait for more jobs after
+// the first of a group: only when the last group's size over the time
+// since it started says another job is due within linger. A lone request
+// on a quiet producer is committed at once.
+func worthLinger(lastGroup int, sinceLast time.Duration) bool {
+	return sinceLast > 0 && time.Duration(lastGroup)*linger >= sinceLast
+}
 
 // runCommitter serves commit until Close.
 func (s *Submitter) runCommitter() {
 	group := make([]pending, 0, maxGroup)
+	timer := time.NewTimer(0)
+	var lastStart time.Time
+	lastGroup := 0
 	for {
 		group = group[:0]
 		select {
@@ -156,15 +171,30 @@ func (s *Submitter) runCommitter() {
 		case p := <-s.queue:
 			group = append(group, p)
 		}
+		now := time.Now()
+		wait := worthLinger(lastGroup, now.Sub(lastStart))
+		lastStart = now
+		timer.Reset(linger)
 	fill:
 		for len(group) < maxGroup {
+			if !wait {
+				select {
+				case p := <-s.queue:
+					group = append(group, p)
+					continue
+				default:
+					break fill
+				}
+			}
 			select {
 			case p := <-s.queue:
 				group = append(group, p)
-			default:
+			case <-timer.C:
 				break fill
 			}
 		}
+		timer.Stop()
+		lastGroup = len(group)
 		recs, tps := make([]*contract.Record, len(group)), make([]string, len(group))
 		for i, p := range group {
 			recs[i], tps[i] = p.rec, p.tp
