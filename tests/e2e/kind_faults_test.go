@@ -44,7 +44,7 @@ func podKills(t *testing.T, kubeconfig, namespace, release string) {
 	api.call(http.MethodPost, e.BannerActor+"/v1/banners/"+id+"/messages", map[string]any{"text": "queued behind it", "queue": true}, nil, http.StatusAccepted)
 
 	// Enough work that the kills land while jobs are still in flight: a
-	// consumer takes batches of up to 100 and runs up to 64 at once.
+	// consumer takes batches of up to 100 and runs each batch at once.
 	const jobs = 1000
 	var ids []string
 	for len(ids) < jobs {

@@ -156,8 +156,8 @@ func TestScenarioOnKind(t *testing.T) {
 }
 
 // backlog enqueues n slow jobs so the queue stays long enough for KEDA: a
-// consumer runs 64 at once (batches of 100), about 21 of these a second,
-// so one replica alone would need some 95 s for 2,000 — time for the HPA
+// consumer runs a batch of up to 100 at once, about 33 of these a second,
+// so one replica alone needs about a minute for 2,000 — time for the HPA
 // to read the queue length and start more (a run with 1 s jobs drained the
 // queue before it had).
 func backlog(t *testing.T, producer, key string, n int) {

@@ -42,7 +42,7 @@ func TestEveryServiceIsHealthyReadyAndMeasured(t *testing.T) {
 }
 
 // A job goes producer → its daprd → Redis (record saved) and RabbitMQ
-// (message out through the jobs binding) → a consumer's daprd → consumer,
+// (message out through the jobs pub/sub topic) → a consumer's daprd → consumer,
 // which reads and updates the record in Redis.
 func TestJobRoundTripThroughRealRedisAndRabbitMQ(t *testing.T) {
 	ctx := context.Background()

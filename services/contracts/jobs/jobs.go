@@ -1,6 +1,6 @@
 // Package jobs is the contract between the producer and the consumer: the
 // request a client submits, the message that travels through the `jobs`
-// binding, and the job record both keep in the `jobstore` state store.
+// pub/sub topic, and the job record both keep in the `jobstore` state store.
 package jobs
 
 import (
@@ -21,8 +21,10 @@ const (
 // Status is where a job is in its life.
 type Status string
 
-// Job statuses. A job is queued by the producer, running while a consumer
-// holds it, failed between attempts, and ends succeeded or dead-lettered.
+// Job statuses. A job is queued by the producer, failed between attempts,
+// and ends succeeded or dead-lettered. Running is no longer written (a
+// success goes from queued to succeeded in one write); records from
+// before may still hold it.
 const (
 	StatusQueued       Status = "queued"
 	StatusRunning      Status = "running"
@@ -41,14 +43,15 @@ type Request struct {
 	IdempotencyKey string          `json:"idempotencyKey,omitempty"`
 }
 
-// Message is the body sent through the `jobs` binding.
+// Message is the body sent through the `jobs` pub/sub topic (raw, without
+// a CloudEvents envelope).
 type Message struct {
 	ID         string          `json:"id"`
 	Type       string          `json:"type"`
 	Payload    json.RawMessage `json:"payload"`
 	EnqueuedAt time.Time       `json:"enqueuedAt"`
 	// TraceParent continues the producer's trace in the consumer; brokers
-	// do not all carry headers through a binding.
+	// do not all carry headers through a raw-payload delivery.
 	TraceParent string `json:"traceparent,omitempty"`
 }
 

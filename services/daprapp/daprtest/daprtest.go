@@ -74,12 +74,23 @@ func (s *Sidecar) GetState(_ context.Context, store, k string, _ map[string]stri
 	return &dapr.StateItem{Key: k, Value: v, Etag: strconv.Itoa(s.versions[key(store, k)])}, nil
 }
 
+// MaxMessage is the largest gRPC message daprd and the SDK take by
+// default; a bulk call over it fails with ResourceExhausted, as there.
+const MaxMessage = 4 << 20
+
+var errTooLarge = status.Error(codes.ResourceExhausted, "grpc: message larger than max (4194304)")
+
 // GetBulkState returns one item per key.
 func (s *Sidecar) GetBulkState(ctx context.Context, store string, keys []string, meta map[string]string, _ int32) ([]*dapr.BulkStateItem, error) {
 	out := make([]*dapr.BulkStateItem, 0, len(keys))
+	size := 0
 	for _, k := range keys {
 		it, _ := s.GetState(ctx, store, k, meta)
 		out = append(out, &dapr.BulkStateItem{Key: k, Value: it.Value, Etag: it.Etag})
+		size += len(k) + len(it.Value)
+	}
+	if size > MaxMessage {
+		return nil, errTooLarge
 	}
 	return out, nil
 }
@@ -99,6 +110,13 @@ func (s *Sidecar) SaveState(ctx context.Context, store, k string, data []byte, m
 // SaveBulkState writes each item on its own, as daprd does: some may be
 // written while others fail their guard.
 func (s *Sidecar) SaveBulkState(_ context.Context, store string, items ...*dapr.SetStateItem) error {
+	size := 0
+	for _, it := range items {
+		size += len(it.Key) + len(it.Value)
+	}
+	if size > MaxMessage {
+		return errTooLarge
+	}
 	var errs []error
 	for _, it := range items {
 		errs = append(errs, s.apply(store, []*dapr.StateOperation{{Type: dapr.StateOperationTypeUpsert, Item: it}}))
@@ -112,11 +130,6 @@ func (s *Sidecar) SaveBulkState(_ context.Context, store string, items ...*dapr.
 // DeleteState removes a key.
 func (s *Sidecar) DeleteState(_ context.Context, store, k string, _ map[string]string) error {
 	return s.apply(store, []*dapr.StateOperation{{Type: dapr.StateOperationTypeDelete, Item: &dapr.SetStateItem{Key: k}}})
-}
-
-// ExecuteStateTransaction applies every operation or none.
-func (s *Sidecar) ExecuteStateTransaction(_ context.Context, store string, _ map[string]string, ops []*dapr.StateOperation) error {
-	return s.apply(store, ops)
 }
 
 func (s *Sidecar) apply(store string, ops []*dapr.StateOperation) error {
@@ -179,8 +192,18 @@ func (s *Sidecar) Events() []Event {
 }
 
 // PublishEvents records each event (a dapr.PublishEventsEvent's Data, or
-// the event as PublishEvent would send it); none fails.
+// the event as PublishEvent would send it). As daprd does, it refuses the
+// whole call when two events share an entry id.
 func (s *Sidecar) PublishEvents(ctx context.Context, pubsub, topic string, events []any, _ ...dapr.PublishEventsOption) dapr.PublishEventsResponse {
+	seen := map[string]bool{}
+	for _, ev := range events {
+		if e, ok := ev.(dapr.PublishEventsEvent); ok && e.EntryID != "" {
+			if seen[e.EntryID] {
+				return dapr.PublishEventsResponse{Error: status.Error(codes.InvalidArgument, "entryId is duplicated: "+e.EntryID), FailedEvents: events}
+			}
+			seen[e.EntryID] = true
+		}
+	}
 	for _, ev := range events {
 		if e, ok := ev.(dapr.PublishEventsEvent); ok {
 			ev = e.Data

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 
 	dapr "github.com/dapr/go-sdk/client"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/airdisplay/platform/services/daprapp/observability"
 )
@@ -61,9 +64,22 @@ type Item struct {
 }
 
 // GetMany reads keys in one call to the sidecar; keys that are absent are
-// left out of the map.
+// left out of the map. An answer too large for one gRPC message (4 MiB by
+// default, on either side) is read again in halves.
 func GetMany(ctx context.Context, c dapr.Client, store string, keys []string) (map[string]Item, error) {
 	items, err := c.GetBulkState(observability.OutgoingContext(ctx), store, keys, nil, bulkParallelism)
+	if status.Code(err) == codes.ResourceExhausted && len(keys) > 1 {
+		out, err := GetMany(ctx, c, store, keys[:len(keys)/2])
+		if err != nil {
+			return nil, err
+		}
+		rest, err := GetMany(ctx, c, store, keys[len(keys)/2:])
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, rest)
+		return out, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("get %d keys: %w", len(keys), err)
 	}
@@ -89,24 +105,43 @@ type Put struct {
 	ETag  string
 }
 
-// PutManyJSON makes each write as PutJSON does, in one call to the
-// sidecar. The writes are independent (Dapr runs them one by one, not as a
-// transaction): an error says that at least one failed, not which, so the
-// caller reads back what it needs to know.
+// PutManyJSON makes each write as PutJSON does, in as few calls to the
+// sidecar as fit its message limit (callBytes of values each). The writes
+// are independent (Dapr runs them one by one, not as a transaction): an
+// error says that at least one failed, not which, so the caller reads back
+// what it needs to know.
 func PutManyJSON(ctx context.Context, c dapr.Client, store string, puts []Put, meta map[string]string) error {
-	items := make([]*dapr.SetStateItem, len(puts))
-	for i, p := range puts {
+	var errs []error
+	var call []*dapr.SetStateItem
+	size := 0
+	flush := func() {
+		if len(call) == 0 {
+			return
+		}
+		if err := c.SaveBulkState(observability.OutgoingContext(ctx), store, call...); err != nil {
+			errs = append(errs, fmt.Errorf("save %d keys: %w", len(call), err))
+		}
+		call, size = nil, 0
+	}
+	for _, p := range puts {
 		raw, err := json.Marshal(p.Value)
 		if err != nil {
 			return err
 		}
-		items[i] = &dapr.SetStateItem{Key: p.Key, Value: raw, Options: firstWrite, Metadata: meta}
-		if p.ETag != "" {
-			items[i].Etag = &dapr.ETag{Value: p.ETag}
+		if size+len(raw) > callBytes {
+			flush()
 		}
+		item := &dapr.SetStateItem{Key: p.Key, Value: raw, Options: firstWrite, Metadata: meta}
+		if p.ETag != "" {
+			item.Etag = &dapr.ETag{Value: p.ETag}
+		}
+		call, size = append(call, item), size+len(raw)
 	}
-	if err := c.SaveBulkState(observability.OutgoingContext(ctx), store, items...); err != nil {
-		return fmt.Errorf("save %d keys: %w", len(puts), err)
-	}
-	return nil
+	flush()
+	return errors.Join(errs...)
 }
+
+// callBytes bounds the values of one bulk write: half of the 4 MiB gRPC
+// message daprd and the SDK accept by default, leaving room for keys,
+// metadata and framing.
+const callBytes = 2 << 20

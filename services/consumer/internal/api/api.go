@@ -76,8 +76,15 @@ type Deliveries struct {
 func NewDeliveries(p Processor, maxMessage, maxBatch int, log *slog.Logger) *Deliveries {
 	// Base64 makes each message 4/3 its size; the envelope adds little.
 	perEntry := int64(maxMessage)*4/3 + 4<<10
-	return &Deliveries{proc: p, maxMessage: maxMessage, maxBody: int64(maxBatch)*perEntry + 1<<20, log: log}
+	// The body must fit even when a message is over the limit (sent by
+	// someone other than the producer), so that it is set aside entry by
+	// entry: a batch refused whole would come back forever. minBody is
+	// over RabbitMQ's largest message (16 MiB by default) in base64.
+	return &Deliveries{proc: p, maxMessage: maxMessage, maxBody: max(int64(maxBatch)*perEntry+1<<20, minBody), log: log}
 }
+
+// minBody is the least body size a delivery endpoint accepts.
+const minBody = 64 << 20
 
 // envelope is Dapr's bulk delivery: one entry per message.
 type envelope struct {
@@ -142,7 +149,8 @@ func (d *Deliveries) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // eventBytes returns a delivered message's bytes. With rawPayload daprd
 // sends them base64-encoded in a JSON string; anything else (a CloudEvent,
-// should the subscription change) is passed on as the JSON it is.
+// should the subscription change) is passed on as the JSON it is, and set
+// aside as poison unless it is a job.
 func eventBytes(ev json.RawMessage) []byte {
 	var s string
 	if json.Unmarshal(ev, &s) == nil {

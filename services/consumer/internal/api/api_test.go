@@ -208,3 +208,21 @@ func TestTheSubscriptionAsksForBulkRawDeliveriesFromTheQueue(t *testing.T) {
 		t.Fatalf("subscription %+v", s)
 	}
 }
+
+// A message far over the limit, in a batch of one (where the body limit
+// follows the message limit), is still set aside on its own, not refused
+// with the whole body, which daprd would deliver again forever.
+func TestAMessageOverTheBodyLimitIsSetAsideNotRefused(t *testing.T) {
+	t.Parallel()
+	sc := daprtest.New()
+	store := jobstore.NewStore(sc, "jobstore")
+	p := jobs.NewProcessor(store, jobs.Handlers(sc, "Banner"), jobs.Config{MaxAttempts: 3, Timeout: time.Second, Instance: "test"}, quiet, prometheus.NewRegistry())
+	b := NewDeliveries(p, 1024, 1, quiet)
+	body := `{"id":"huge","type":"work.simulate","payload":{"pad":"` + strings.Repeat("x", 4<<20) + `"}}`
+	if st := statuses(t, deliver(b, body)); st["0"] != "SUCCESS" {
+		t.Fatalf("a 4 MiB message answered %v, want SUCCESS (set aside)", st)
+	}
+	if dl, err := store.DeadLetters(context.Background()); err != nil || len(dl) != 1 {
+		t.Fatalf("dead letters %+v %v, want the message set aside", dl, err)
+	}
+}

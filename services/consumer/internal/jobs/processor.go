@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -34,9 +35,10 @@ func (p permanentError) Unwrap() error { return p.err }
 // Permanent wraps err so the job is dead-lettered without further attempts.
 func Permanent(err error) error { return permanentError{err} }
 
-// Effect is the marker committed with a job's outcome. It carries the
-// outcome too, so that a record the commit could not update (Redis does not
-// roll a transaction back; see settle) is rewritten from it.
+// Effect is the marker committed with a job's outcome: inserted
+// first-write-wins, it is the commit. It carries the outcome too, so that
+// a record whose write after it did not happen (a consumer killed between
+// the two, a lost race) is rewritten from it (see settle).
 type Effect struct {
 	JobID       string          `json:"jobId"`
 	Type        string          `json:"type"`
@@ -100,12 +102,6 @@ func NewProcessor(store *jobstore.Store, handlers map[string]Handler, cfg Config
 	}
 	reg.MustRegister(p.m.processed, p.m.duration, p.m.latency, p.m.inFlight, p.m.effects)
 	return p
-}
-
-// Process handles one delivery. A nil error acknowledges the message; an
-// error hands it back to the transport, which retries and then requeues it.
-func (p *Processor) Process(ctx context.Context, raw []byte) error {
-	return p.ProcessBatch(ctx, [][]byte{raw})[0]
 }
 
 // delivery is one message of a batch on its way to an outcome.
@@ -184,8 +180,9 @@ func (p *Processor) run(ctx context.Context, ds []*delivery, ids []string) {
 		}
 		return
 	}
+	// Every handler of the batch runs at once: the batch is answered when
+	// its slowest job is done, so one attempt's timeout bounds it.
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, handlerConcurrency)
 	for _, d := range ds {
 		if d.settled {
 			continue
@@ -194,12 +191,7 @@ func (p *Processor) run(ctx context.Context, ds []*delivery, ids []string) {
 		if !p.admit(d) {
 			continue
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			p.attempt(d)
-		}()
+		wg.Go(func() { p.attempt(d) })
 	}
 	wg.Wait()
 	p.commit(ctx, ds)
@@ -209,9 +201,6 @@ func (p *Processor) run(ctx context.Context, ds []*delivery, ids []string) {
 		}
 	}
 }
-
-// handlerConcurrency bounds the handlers one batch runs at once.
-const handlerConcurrency = 64
 
 // admit prepares a delivery's record for an attempt, or settles a delivery
 // that needs none; it reports whether the handler should run.
@@ -254,6 +243,15 @@ func (p *Processor) attempt(d *delivery) {
 	// tests count them to see a doubled side effect without trusting the
 	// effect marker, even in the log of a consumer that was killed.
 	d.log.Debug("job attempt started", "attempt", d.rec.Attempts)
+	defer func() {
+		// A handler runs in its own goroutine, where nothing else would
+		// recover: a panic fails its job for good (dead-lettered, never
+		// looping) and leaves the process and the rest of the batch.
+		if r := recover(); r != nil {
+			d.err = Permanent(fmt.Errorf("job handler panicked: %v", r))
+			d.log.Error("job handler panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
 	handler, ok := p.handlers[d.msg.Type]
 	if !ok {
 		d.err = Permanent(fmt.Errorf("no handler for job type %q", d.msg.Type))

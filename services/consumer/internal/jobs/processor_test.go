@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -274,5 +275,31 @@ func TestASuccessfulBatchWritesEachRecordOnce(t *testing.T) {
 	}
 	if b, _ := strconv.Atoi(before); after != strconv.Itoa(b+1) {
 		t.Fatalf("record version %s → %s: want one write", before, after)
+	}
+}
+
+// A handler that panics fails its job for good: the job is dead-lettered
+// at once, and the consumer and the other jobs of its batch carry on.
+func TestAPanickingHandlerDeadLettersItsJobAndSparesTheBatch(t *testing.T) {
+	t.Parallel()
+	h := func(_ context.Context, m contract.Message, _ int) (json.RawMessage, error) {
+		if m.ID == "boom" {
+			panic("handler bug")
+		}
+		return json.RawMessage(`{}`), nil
+	}
+	p, store, _ := newTestProcessor(t, h, 5)
+	ctx := context.Background()
+	for i, err := range p.ProcessBatch(ctx, [][]byte{message("fine"), message("boom")}) {
+		if err != nil {
+			t.Fatalf("entry %d: %v", i, err)
+		}
+	}
+	rec, _, _ := store.Get(ctx, "boom")
+	if rec == nil || rec.Status != contract.StatusDeadLettered || rec.Attempts != 1 || !strings.Contains(rec.LastError, "panicked") {
+		t.Fatalf("panicking job's record %+v", rec)
+	}
+	if rec, _, _ := store.Get(ctx, "fine"); rec == nil || rec.Status != contract.StatusSucceeded {
+		t.Fatalf("the batch's other job: %+v", rec)
 	}
 }

@@ -2,6 +2,10 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -84,5 +88,82 @@ func TestTheGroupCommitWaitsOnlyUnderLoad(t *testing.T) {
 		if got := worthLinger(c.lastGroup, c.sinceLast); got != c.want {
 			t.Errorf("worthLinger(%d, %s) = %v, want %v", c.lastGroup, c.sinceLast, got, c.want)
 		}
+	}
+}
+
+// Two requests with one idempotency key can reach the same group with the
+// same job (the second finishing what the first began): the job is
+// published once (daprd refuses a bulk publish with a repeated entry id,
+// which would fail every job of the group) and both requests succeed.
+func TestAJobTwiceInOneGroupIsPublishedOnceAndBothRequestsSucceed(t *testing.T) {
+	sc := &countingSidecar{Sidecar: daprtest.New()}
+	s := NewSubmitter(sc, jobstore.NewStore(sc, "jobstore"), "jobs", "jobs", time.Hour, prometheus.NewRegistry())
+	defer s.Close()
+	pend := func(id string) pending {
+		return pending{rec: &contract.Record{ID: id, Type: contract.TypeWorkSimulate, Status: contract.StatusQueued}, done: make(chan error, 1)}
+	}
+	group := []pending{pend("other"), pend("twice"), pend("twice")}
+	s.commitGroup(group)
+	for _, p := range group {
+		if err := <-p.done; err != nil {
+			t.Fatalf("job %s: %v", p.rec.ID, err)
+		}
+	}
+	if got := len(sc.Events()); got != 2 {
+		t.Fatalf("%d events published, want 2", got)
+	}
+}
+
+// A group larger than a broker's bulk batch (Service Bus: 128 KiB) goes
+// out in several publishes, every job of it published.
+func TestALargeGroupIsPublishedInBatchesABrokerTakes(t *testing.T) {
+	sc := &countingSidecar{Sidecar: daprtest.New()}
+	s := NewSubmitter(sc, jobstore.NewStore(sc, "jobstore"), "jobs", "jobs", time.Hour, prometheus.NewRegistry())
+	defer s.Close()
+	const n = 300
+	payload := json.RawMessage(`{"pad":"` + strings.Repeat("x", 1024) + `"}`)
+	recs, tps := make([]*contract.Record, n), make([]string, n)
+	for i := range recs {
+		recs[i] = &contract.Record{ID: fmt.Sprint("job-", i), Type: contract.TypeWorkSimulate, Payload: payload}
+	}
+	for i, err := range s.sendMany(context.Background(), recs, tps) {
+		if err != nil {
+			t.Fatalf("job %d: %v", i, err)
+		}
+	}
+	if got := len(sc.Events()); got != n {
+		t.Fatalf("%d events published, want %d", got, n)
+	}
+	if p := sc.publishes.Load(); p < 4 {
+		t.Fatalf("300 KiB of jobs in %d bulk publishes, want batches of at most %d KiB", p, publishBytes>>10)
+	}
+}
+
+// Suspect jobs are checked in one read: those not finished are sent again,
+// together, and those finished are left alone.
+func TestUnfinishedSuspectsAreSentAgainAndFinishedOnesAreNot(t *testing.T) {
+	sc := &countingSidecar{Sidecar: daprtest.New()}
+	store := jobstore.NewStore(sc, "jobstore")
+	s := NewSubmitter(sc, store, "jobs", "jobs", time.Hour, prometheus.NewRegistry())
+	defer s.Close()
+	ctx := context.Background()
+	for id, st := range map[string]contract.Status{"queued": contract.StatusQueued, "done": contract.StatusSucceeded, "failed": contract.StatusFailed} {
+		if err := store.Insert(ctx, &contract.Record{ID: id, Type: contract.TypeWorkSimulate, Status: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent, err := s.resendUnfinished(ctx, []string{"queued", "done", "failed", "gone"})
+	if err != nil || sent != 2 {
+		t.Fatalf("resent %d (%v), want 2", sent, err)
+	}
+	var ids []string
+	for _, ev := range sc.Events() {
+		var m contract.Message
+		_ = json.Unmarshal(ev.Data, &m)
+		ids = append(ids, m.ID)
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, []string{"failed", "queued"}) || sc.publishes.Load() != 1 {
+		t.Fatalf("sent %v in %d publishes, want [failed queued] in 1", ids, sc.publishes.Load())
 	}
 }

@@ -2,9 +2,12 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
+
+	contract "github.com/airdisplay/platform/services/contracts/jobs"
 )
 
 // The `jobs` component publishes to RabbitMQ without publisher confirms
@@ -113,38 +116,53 @@ func (s *Submitter) ResendSuspects(ctx context.Context, interval time.Duration, 
 		case <-t.C:
 		}
 		ids := s.resends.due()
-		resent := 0
-		for _, id := range ids {
-			sent, err := s.resendUnfinished(ctx, id)
+		checked, resent := len(ids), 0
+		for len(ids) > 0 {
+			chunk := ids[:min(len(ids), resendChunk)]
+			ids = ids[len(chunk):]
+			n, err := s.resendUnfinished(ctx, chunk)
+			resent += n
 			if err != nil {
-				log.Warn("resend suspect job", "job_id", id, "error", err)
-				s.resends.suspect(id)
-				continue
-			}
-			if sent {
-				resent++
+				log.Warn("resend suspect jobs", "jobs", len(chunk), "error", err)
 			}
 		}
-		if len(ids) > 0 {
-			log.Info("checked jobs sent before a failed send", "checked", len(ids), "resent", resent)
+		if checked > 0 {
+			log.Info("checked jobs sent before a failed send", "checked", checked, "resent", resent)
 		}
 	}
 }
 
-// resendUnfinished sends a job again unless it has finished. One a consumer
-// is running may get a second delivery; its record's ETag and the effect
-// marker keep the effects single.
-func (s *Submitter) resendUnfinished(ctx context.Context, id string) (bool, error) {
-	rec, _, err := s.store.Get(ctx, id)
+// resendChunk is how many suspects one read and one publish check.
+const resendChunk = 100
+
+// resendUnfinished reads the jobs' records in one call and sends again,
+// together, those that have not finished; it returns how many it sent. One
+// a consumer is running may get a second delivery; the effect marker keeps
+// its effects single. Jobs it could not check or send stay suspect.
+func (s *Submitter) resendUnfinished(ctx context.Context, ids []string) (int, error) {
+	got, err := s.store.GetMany(ctx, ids)
 	if err != nil {
-		return false, err
+		for _, id := range ids {
+			s.resends.suspect(id)
+		}
+		return 0, err
 	}
-	if rec == nil || rec.Status.Final() {
-		return false, nil
+	var recs []*contract.Record
+	for _, id := range ids {
+		if rec := got[id].Rec; rec != nil && !rec.Status.Final() {
+			recs = append(recs, rec)
+		}
 	}
-	if err := s.send(ctx, rec); err != nil {
-		return false, err
+	sent := 0
+	var errs []error
+	for _, err := range s.sendMany(ctx, recs, make([]string, len(recs))) {
+		if err != nil {
+			// sendMany's failure made it a suspect again.
+			errs = append(errs, err)
+			continue
+		}
+		sent++
+		s.resent.Inc()
 	}
-	s.resent.Inc()
-	return true, nil
+	return sent, errors.Join(errs...)
 }

@@ -4,7 +4,6 @@
 package jobs
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -147,6 +146,8 @@ const (
 	committers = 1
 	maxGroup   = 500
 	linger     = 5 * time.Millisecond
+	// commitTimeout bounds one group's state call and publishes.
+	commitTimeout = 30 * time.Second
 )
 
 // worthLinger tells whether a committer should wait for more jobs after
@@ -195,13 +196,33 @@ func (s *Submitter) runCommitter() {
 		}
 		timer.Stop()
 		lastGroup = len(group)
-		recs, tps := make([]*contract.Record, len(group)), make([]string, len(group))
-		for i, p := range group {
-			recs[i], tps[i] = p.rec, p.tp
+		s.commitGroup(group)
+	}
+}
+
+// commitGroup writes and publishes a group and answers each of its jobs.
+func (s *Submitter) commitGroup(group []pending) {
+	// Two requests with one idempotency key can both be here with the
+	// job's id (the second finishing what the first began): the job is
+	// written and published once and both hear how it went.
+	recs, tps := make([]*contract.Record, 0, len(group)), make([]string, 0, len(group))
+	first, of := map[string]int{}, make([]int, len(group))
+	for i, p := range group {
+		j, ok := first[p.rec.ID]
+		if !ok {
+			j = len(recs)
+			first[p.rec.ID] = j
+			recs, tps = append(recs, p.rec), append(tps, p.tp)
 		}
-		for i, err := range s.recordAndSend(context.Background(), recs, tps) {
-			group[i].done <- err
-		}
+		of[i] = j
+	}
+	// A hung sidecar or broker fails the group rather than holding every
+	// request (and shutdown) behind it.
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	errs := s.recordAndSend(ctx, recs, tps)
+	for i, p := range group {
+		p.done <- errs[of[i]]
 	}
 }
 
@@ -351,12 +372,14 @@ func (s *Submitter) send(ctx context.Context, rec *contract.Record) error {
 	return s.sendMany(ctx, []*contract.Record{rec}, []string{observability.TraceParent(ctx)})[0]
 }
 
-// sendMany publishes the jobs in one bulk publish and returns each one's
-// error (nil: enqueued); tps[i] is the traceparent recs[i] carries.
+// sendMany publishes the jobs in as few bulk publishes as fit a broker's
+// batch (publishBytes each) and returns each one's error (nil: enqueued);
+// tps[i] is the traceparent recs[i] carries.
 func (s *Submitter) sendMany(ctx context.Context, recs []*contract.Record, tps []string) []error {
 	errs := make([]error, len(recs))
-	events := make([]any, 0, len(recs))
-	at := make(map[string]int, len(recs))
+	var events []any
+	var at []int // index in recs of each event
+	size := 0
 	now := s.now().UTC()
 	for i, rec := range recs {
 		tp := tps[i]
@@ -378,28 +401,13 @@ func (s *Submitter) sendMany(ctx context.Context, recs []*contract.Record, tps [
 		if tp != "" {
 			meta["traceparent"] = tp
 		}
-		at[rec.ID] = i
-		events = append(events, dapr.PublishEventsEvent{EntryID: rec.ID, Data: msg, ContentType: "application/json", Metadata: meta})
-	}
-	// Raw payload: the queue carries the message as it is, no CloudEvents
-	// envelope, so the consumer reads the same bytes from any broker.
-	start := s.now()
-	res := s.dapr.PublishEvents(observability.OutgoingContext(ctx), s.pubsub, s.topic, events, dapr.PublishEventsWithRawPayload())
-	if s.now().Sub(start) >= SlowSend {
-		// The sidecar may have reconnected to the broker within this
-		// call: what was sent before it may be gone (see resend.go).
-		s.resends.slow(start)
-	}
-	for _, ev := range res.FailedEvents {
-		if e, ok := ev.(dapr.PublishEventsEvent); ok {
-			errs[at[e.EntryID]] = fmt.Errorf("enqueue job %s: %w", e.EntryID, res.Error)
+		if size+len(msg) > publishBytes {
+			s.publish(ctx, events, at, recs, errs)
+			events, at, size = nil, nil, 0
 		}
+		events, at, size = append(events, dapr.PublishEventsEvent{EntryID: rec.ID, Data: msg, ContentType: "application/json", Metadata: meta}), append(at, i), size+len(msg)
 	}
-	if res.Error != nil && len(res.FailedEvents) == 0 {
-		for i := range errs {
-			errs[i] = cmp.Or(errs[i], fmt.Errorf("enqueue job %s: %w", recs[i].ID, res.Error))
-		}
-	}
+	s.publish(ctx, events, at, recs, errs)
 	for i, rec := range recs {
 		if errs[i] != nil {
 			s.failures.Inc()
@@ -410,4 +418,41 @@ func (s *Submitter) sendMany(ctx context.Context, recs []*contract.Record, tps [
 		s.enqueued.WithLabelValues(rec.Type).Inc()
 	}
 	return errs
+}
+
+// publishBytes bounds the messages of one bulk publish: Service Bus sends
+// a bulk publish as one batch, at most 128 KiB by default (its
+// maxBulkPubBytes), properties included.
+const publishBytes = 96 << 10
+
+// publish sends events (events[k] is the job recs[at[k]]) in one bulk
+// publish and sets errs for the ones that were not enqueued.
+func (s *Submitter) publish(ctx context.Context, events []any, at []int, recs []*contract.Record, errs []error) {
+	if len(events) == 0 {
+		return
+	}
+	// Raw payload: the queue carries the message as it is, no CloudEvents
+	// envelope, so the consumer reads the same bytes from any broker.
+	start := s.now()
+	res := s.dapr.PublishEvents(observability.OutgoingContext(ctx), s.pubsub, s.topic, events, dapr.PublishEventsWithRawPayload())
+	if s.now().Sub(start) >= SlowSend {
+		// The sidecar may have reconnected to the broker within this
+		// call: what was sent before it may be gone (see resend.go).
+		s.resends.slow(start)
+	}
+	if res.Error == nil {
+		return
+	}
+	failed := map[string]bool{}
+	for _, ev := range res.FailedEvents {
+		if e, ok := ev.(dapr.PublishEventsEvent); ok {
+			failed[e.EntryID] = true
+		}
+	}
+	for _, i := range at {
+		// No list of failed events: the whole call failed.
+		if len(failed) == 0 || failed[recs[i].ID] {
+			errs[i] = fmt.Errorf("enqueue job %s: %w", recs[i].ID, res.Error)
+		}
+	}
 }
