@@ -80,6 +80,15 @@ func statuses(t *testing.T, rec *httptest.ResponseRecorder) map[string]string {
 	return m
 }
 
+// realDeliveries is the delivery endpoint over the real processor and job
+// handlers, on an in-memory sidecar; it returns the job store too.
+func realDeliveries(maxMessage, maxBatch int) (*Deliveries, *jobstore.Store) {
+	sc := daprtest.New()
+	store := jobstore.NewStore(sc, "jobstore")
+	p := jobs.NewProcessor(store, jobs.Handlers(sc, "Banner"), jobs.Config{MaxAttempts: 3, Timeout: time.Second, Instance: "test"}, quiet, prometheus.NewRegistry())
+	return NewDeliveries(p, maxMessage, maxBatch, quiet), store
+}
+
 // On SIGTERM the endpoint refuses new deliveries (they go back to the queue
 // for another replica) and waits for the ones in flight.
 func TestDrainRefusesNewDeliveriesAndFinishesInFlightOnes(t *testing.T) {
@@ -134,10 +143,7 @@ func TestDrainGivesUpAfterTheTimeout(t *testing.T) {
 // its own: two different oversize messages are two poison records.
 func TestOversizeDeliveriesAreSetAsideEachOnItsOwn(t *testing.T) {
 	t.Parallel()
-	sc := daprtest.New()
-	store := jobstore.NewStore(sc, "jobstore")
-	p := jobs.NewProcessor(store, jobs.Handlers(sc, "Banner"), jobs.Config{MaxAttempts: 3, Timeout: time.Second, Instance: "test"}, quiet, prometheus.NewRegistry())
-	b := NewDeliveries(p, 1024, 100, quiet)
+	b, store := realDeliveries(1024, 100)
 	for _, fill := range []string{"a", "b"} {
 		body := `{"id":"big-` + fill + `","type":"work.simulate","payload":{"pad":"` + strings.Repeat(fill, 4096) + `"}}`
 		if st := statuses(t, deliver(b, body)); st["0"] != "SUCCESS" {
@@ -214,10 +220,7 @@ func TestTheSubscriptionAsksForBulkRawDeliveriesFromTheQueue(t *testing.T) {
 // with the whole body, which daprd would deliver again forever.
 func TestAMessageOverTheBodyLimitIsSetAsideNotRefused(t *testing.T) {
 	t.Parallel()
-	sc := daprtest.New()
-	store := jobstore.NewStore(sc, "jobstore")
-	p := jobs.NewProcessor(store, jobs.Handlers(sc, "Banner"), jobs.Config{MaxAttempts: 3, Timeout: time.Second, Instance: "test"}, quiet, prometheus.NewRegistry())
-	b := NewDeliveries(p, 1024, 1, quiet)
+	b, store := realDeliveries(1024, 1)
 	body := `{"id":"huge","type":"work.simulate","payload":{"pad":"` + strings.Repeat("x", 4<<20) + `"}}`
 	if st := statuses(t, deliver(b, body)); st["0"] != "SUCCESS" {
 		t.Fatalf("a 4 MiB message answered %v, want SUCCESS (set aside)", st)

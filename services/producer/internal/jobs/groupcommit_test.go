@@ -167,3 +167,25 @@ func TestUnfinishedSuspectsAreSentAgainAndFinishedOnesAreNot(t *testing.T) {
 		t.Fatalf("sent %v in %d publishes, want [failed queued] in 1", ids, sc.publishes.Load())
 	}
 }
+
+// A broker's batch limit counts each message's properties and framing,
+// not just its body: 500 small jobs do not go out as one publish.
+func TestSmallJobsCountTheirOverheadAgainstABrokersBatch(t *testing.T) {
+	sc := &countingSidecar{Sidecar: daprtest.New()}
+	s := NewSubmitter(sc, jobstore.NewStore(sc, "jobstore"), "jobs", "jobs", time.Hour, prometheus.NewRegistry())
+	defer s.Close()
+	const n = 500
+	recs, tps := make([]*contract.Record, n), make([]string, n)
+	for i := range recs {
+		recs[i] = &contract.Record{ID: fmt.Sprint("small-", i), Type: contract.TypeWorkSimulate, Payload: json.RawMessage(`{}`)}
+	}
+	for i, err := range s.sendMany(context.Background(), recs, tps) {
+		if err != nil {
+			t.Fatalf("job %d: %v", i, err)
+		}
+	}
+	// ~130 bytes of body and ~512 of overhead each: ~320 KiB in all.
+	if p := sc.publishes.Load(); p < 3 {
+		t.Fatalf("500 small jobs in %d bulk publishes, want at least 3 (96 KiB each, overhead counted)", p)
+	}
+}

@@ -401,11 +401,11 @@ func (s *Submitter) sendMany(ctx context.Context, recs []*contract.Record, tps [
 		if tp != "" {
 			meta["traceparent"] = tp
 		}
-		if size+len(msg) > publishBytes {
+		if size+len(msg)+messageOverhead > publishBytes {
 			s.publish(ctx, events, at, recs, errs)
 			events, at, size = nil, nil, 0
 		}
-		events, at, size = append(events, dapr.PublishEventsEvent{EntryID: rec.ID, Data: msg, ContentType: "application/json", Metadata: meta}), append(at, i), size+len(msg)
+		events, at, size = append(events, dapr.PublishEventsEvent{EntryID: rec.ID, Data: msg, ContentType: "application/json", Metadata: meta}), append(at, i), size+len(msg)+messageOverhead
 	}
 	s.publish(ctx, events, at, recs, errs)
 	for i, rec := range recs {
@@ -420,10 +420,14 @@ func (s *Submitter) sendMany(ctx context.Context, recs []*contract.Record, tps [
 	return errs
 }
 
-// publishBytes bounds the messages of one bulk publish: Service Bus sends
-// a bulk publish as one batch, at most 128 KiB by default (its
-// maxBulkPubBytes), properties included.
-const publishBytes = 96 << 10
+// publishBytes bounds one bulk publish: Service Bus sends a bulk publish
+// as one batch, at most 128 KiB by default (its maxBulkPubBytes), each
+// message's properties and framing included, which messageOverhead
+// allows for (a small job's message is then ~650 bytes: ~150 a publish).
+const (
+	publishBytes    = 96 << 10
+	messageOverhead = 512
+)
 
 // publish sends events (events[k] is the job recs[at[k]]) in one bulk
 // publish and sets errs for the ones that were not enqueued.
