@@ -3,14 +3,20 @@ package integration
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/airdisplay/platform/services/contracts/banners"
 	"github.com/airdisplay/platform/tests/localstack"
 )
 
@@ -67,7 +73,8 @@ func TestLiveUIInTwoBrowserPages(t *testing.T) {
 	defer closeA()
 	// Page A is given the API key in the URL fragment (it posts); page B
 	// has none (reads are open).
-	open(pageA, replicas[0].URL()+"/#token="+localstack.DevAPIKey) // starts the browser
+	// ?banner= opens the board on that banner (the listing holds others).
+	open(pageA, replicas[0].URL()+"/?banner="+id+"#token="+localstack.DevAPIKey) // starts the browser
 	var hash, stored string
 	if err := chromedp.Run(pageA,
 		chromedp.Evaluate(`location.hash`, &hash),
@@ -80,7 +87,7 @@ func TestLiveUIInTwoBrowserPages(t *testing.T) {
 	}
 	pageB, closeB := chromedp.NewContext(pageA) // a second tab, on the other replica
 	defer closeB()
-	open(pageB, replicas[len(replicas)-1].URL()+"/")
+	open(pageB, replicas[len(replicas)-1].URL()+"/?banner="+id)
 
 	text := `<img src=x onerror="window.pwned=1"><script>window.pwned=1</script> Flight AD42 boards at gate 7`
 	shown := fmt.Sprintf(`(() => { const e = document.querySelector('[data-banner-id=%q] [data-role=message]'); return e !== null && e.textContent === %s && e.children.length === 0; })()`, id, strconv.Quote(text))
@@ -136,5 +143,137 @@ func TestLiveUIInTwoBrowserPages(t *testing.T) {
 		chromedp.Poll(refused, &ok, chromedp.WithPollingTimeout(5*time.Second)),
 	); err != nil {
 		t.Fatalf("a post without a key did not show that a key is needed: %v", err)
+	}
+}
+
+// With ten thousand banners registered the board stays usable: it shows a
+// page of them, pages forward and back, finds any banner by id, and its
+// WebSocket carries the changes of the banners on screen only, so a
+// flurry of posts elsewhere never reaches the browser.
+func TestBoardStaysUsableWithTenThousandBanners(t *testing.T) {
+	const many, pageSize = 10_000, 24
+	prefix := fmt.Sprintf("many%d", time.Now().UnixNano()%1_000_000)
+	registerMany(t, prefix, many)
+	last := fmt.Sprintf("%s-%d", prefix, many-1)
+
+	alloc, cancelAlloc := chromium(t)
+	defer cancelAlloc()
+	ctx, cancel := context.WithTimeout(alloc, 2*time.Minute)
+	defer cancel()
+	page, closePage := chromedp.NewContext(ctx)
+	defer closePage()
+	onScreen := func() []string {
+		var ids []string
+		if err := chromedp.Run(page, chromedp.Evaluate(`[...document.querySelectorAll('[data-banner-id]')].map((e) => e.dataset.bannerId)`, &ids)); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	waitFor := func(what, cond string) {
+		t.Helper()
+		var ok bool
+		if err := chromedp.Run(page, chromedp.Poll(cond, &ok, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			ids := onScreen()
+			t.Fatalf("%s: %v (%d banners on screen, the first: %v)", what, err, len(ids), ids[:min(len(ids), 5)])
+		}
+	}
+	live := `document.getElementById('status').dataset.state === 'live'`
+	full := fmt.Sprintf(`document.querySelectorAll('[data-banner-id]').length === %d && %s`, pageSize, live)
+
+	if err := chromedp.Run(page, chromedp.Navigate(env.stack.Apps("banner-actor")[0].URL()+"/")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the first page", full)
+	first := onScreen()
+	if err := chromedp.Run(page, chromedp.Click("#page-next", chromedp.ByID)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the second page", fmt.Sprintf(`document.getElementById('page-info').textContent === 'banners %d–%d' && %s`, pageSize+1, 2*pageSize, full))
+	second := onScreen()
+	if slices.ContainsFunc(second, func(id string) bool { return slices.Contains(first, id) }) {
+		t.Errorf("the second page repeats banners of the first: %v then %v", first, second)
+	}
+	if err := chromedp.Run(page, chromedp.Click("#page-prev", chromedp.ByID)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("back to the first page", fmt.Sprintf(`document.getElementById('page-info').textContent === 'banners 1–%d' && %s`, pageSize, full))
+	if back := onScreen(); !slices.Equal(back, first) {
+		t.Errorf("Previous showed %v, want the first page %v", back, first)
+	}
+
+	// The last of ten thousand, found by id.
+	if err := chromedp.Run(page,
+		chromedp.SendKeys("#find-id", last, chromedp.ByID),
+		chromedp.Click("#find-form button[type=submit]", chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the banner found by id", fmt.Sprintf(`(() => { const c = document.querySelectorAll('[data-banner-id]'); return c.length === 1 && c[0].dataset.bannerId === %q && %s; })()`, last, live))
+
+	// Posts to banners off screen, then one to the banner on screen: its
+	// event comes after theirs (each post publishes before it answers, and
+	// a replica hands events on in order), so once the page shows it,
+	// any event of theirs would have arrived.
+	for i := range 20 {
+		if code, _, body := postMessage(t, fmt.Sprintf("%s-%d", prefix, i), "elsewhere", false); code != http.StatusCreated {
+			t.Fatalf("post off screen: %d %s", code, body)
+		}
+	}
+	if code, _, body := postMessage(t, last, "on screen", false); code != http.StatusCreated {
+		t.Fatalf("post on screen: %d %s", code, body)
+	}
+	waitFor("the post to the banner on screen", fmt.Sprintf(`document.querySelector('[data-banner-id=%q] [data-role=message]').textContent === 'on screen'`, last))
+	var got map[string]int
+	if err := chromedp.Run(page, chromedp.Evaluate(`Object.fromEntries(received)`, &got)); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[last] == 0 {
+		t.Errorf("the page received events for %v, want only the banner on screen (%s)", got, last)
+	}
+}
+
+// registerMany registers prefix-0 … prefix-(n-1) through the banner-actor
+// sidecars' actor API (the REST API's per-client write limit would make
+// this take minutes; the actors are the same).
+func registerMany(t *testing.T, prefix string, n int) {
+	t.Helper()
+	sidecars := env.stack.Apps("banner-actor")
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for w := range 16 {
+		in := sidecars[w%len(sidecars)]
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				id := fmt.Sprintf("%s-%d", prefix, i)
+				body := fmt.Sprintf(`{"name":"Banner %d","location":"Hall %d"}`, i, i%40)
+				req, _ := http.NewRequest(http.MethodPost, in.DaprURL()+"/v1.0/actors/"+banners.ActorType+"/"+id+"/method/Register", strings.NewReader(body))
+				req.Header.Set("dapr-api-token", in.Env()["DAPR_API_TOKEN"])
+				resp, err := http.DefaultClient.Do(req)
+				if err == nil {
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						err = fmt.Errorf("register %s: %s", id, resp.Status)
+					}
+				}
+				if err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					next.Store(int64(n))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,10 +17,14 @@ import (
 )
 
 // Index is the registry of banner ids, kept in the state store as
-// fixed-size pages ("banner-index/<n>") so that listing a page costs the
-// same with a thousand banners or a million: one page read and one bulk
-// read of the views on it. It also holds each banner's latest view
-// ("banner-view/<id>"), written by the actor on every change.
+// fixed-size pages so that listing a page costs the same with a thousand
+// banners or a million: one page read (two where a listing spans pages)
+// and one bulk read of the views on it. The ids are spread over stripes
+// (by a hash of the id), each its own chain of pages, because every
+// registration rewrites the last page of its chain with an ETag:
+// registrations racing for one chain retry each other's conflicts, and
+// stripes let that many of them go at once. It also holds each banner's
+// latest view ("banner-view/<id>"), written by the actor on every change.
 type Index struct {
 	dapr     dapr.Client
 	store    string
@@ -35,23 +40,49 @@ type page struct {
 	IDs []string `json:"ids"`
 }
 
-func pageKey(n int) string     { return "banner-index/" + strconv.Itoa(n) }
+// stripes is the number of page chains. Changing it moves ids between
+// chains: it is fixed, not configured.
+const stripes = 16
+
+// stripeOf is the chain an id is registered in.
+func stripeOf(id string) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % stripes)
+}
+
+// pageKey names page n of stripe s. Stripe 0 keeps the keys of the index
+// from before stripes ("banner-index/<n>"), so what was registered then is
+// still listed.
+func pageKey(s, n int) string {
+	if s == 0 {
+		return "banner-index/" + strconv.Itoa(n)
+	}
+	return fmt.Sprintf("banner-index/%d/%d", s, n)
+}
+
+// hintKey names the hint of stripe s: the page its last add went to.
+func hintKey(s int) string {
+	if s == 0 {
+		return "banner-index/last"
+	}
+	return fmt.Sprintf("banner-index/%d/last", s)
+}
+
 func viewKey(id string) string { return "banner-view/" + id }
 
-const hintKey = "banner-index/last"
-
-// Add appends id to the last page, opening a new page when it is full.
-// Concurrent adds are serialised with ETags.
+// Add appends id to the last page of its stripe, opening a new page when
+// it is full. Concurrent adds to a stripe are serialised with ETags.
 func (x *Index) Add(ctx context.Context, id string) error {
-	n := 0
+	s := stripeOf(id)
 	var hint struct{ Page int }
-	if _, _, err := x.get(ctx, hintKey, &hint); err != nil {
+	if _, _, err := x.get(ctx, hintKey(s), &hint); err != nil {
 		return err
 	}
-	n = hint.Page
+	n := hint.Page
 	for attempt := 0; attempt < 1000; attempt++ {
 		var p page
-		etag, found, err := x.get(ctx, pageKey(n), &p)
+		etag, found, err := x.get(ctx, pageKey(s, n), &p)
 		if err != nil {
 			return err
 		}
@@ -69,7 +100,7 @@ func (x *Index) Add(ctx context.Context, id string) error {
 			p.IDs = []string{id}
 			etag = ""
 		}
-		err = x.put(ctx, pageKey(n), p, etag)
+		err = x.put(ctx, pageKey(s, n), p, etag)
 		if errors.Is(err, sidecar.ErrConflict) {
 			continue
 		}
@@ -78,7 +109,7 @@ func (x *Index) Add(ctx context.Context, id string) error {
 		}
 		if n != hint.Page {
 			// Only a hint: Add and List both walk forward past it.
-			_ = x.dapr.SaveState(ctx, x.store, hintKey, fmt.Appendf(nil, `{"Page":%d}`, n), nil)
+			_ = x.dapr.SaveState(ctx, x.store, hintKey(s), fmt.Appendf(nil, `{"Page":%d}`, n), nil)
 		}
 		return nil
 	}
@@ -95,35 +126,41 @@ func (x *Index) SaveView(ctx context.Context, v banners.View) error {
 }
 
 // List returns up to limit views starting at cursor ("" for the first
-// page) and the cursor of the next page ("" at the end). A cursor is
-// "<page>.<offset>".
+// page) and the cursor of the next page ("" at the end). Banners are
+// listed stripe by stripe, each in registration order. A cursor is
+// "<stripe>.<page>.<offset>" ("<page>.<offset>", from before stripes, is
+// read as stripe 0).
 func (x *Index) List(ctx context.Context, cursor string, limit int) ([]banners.View, string, error) {
-	n, off, err := parseCursor(cursor)
+	at, err := parseCursor(cursor)
 	if err != nil {
 		return nil, "", err
 	}
+	// One id past the limit is looked for, so that the last page says so
+	// (no cursor) rather than lead to an empty one.
 	var ids []string
 	next := ""
-	for len(ids) < limit {
+	for at.stripe < stripes {
 		var p page
-		_, found, err := x.get(ctx, pageKey(n), &p)
+		_, found, err := x.get(ctx, pageKey(at.stripe, at.page), &p)
 		if err != nil {
 			return nil, "", err
 		}
-		if !found || off >= len(p.IDs) {
-			if found && len(p.IDs) >= x.pageSize {
-				n, off = n+1, 0
-				continue
+		if found && at.offset < len(p.IDs) {
+			if len(ids) == limit {
+				next = at.String()
+				break
 			}
-			break
+			take := min(limit-len(ids), len(p.IDs)-at.offset)
+			ids = append(ids, p.IDs[at.offset:at.offset+take]...)
+			if at.offset += take; at.offset < len(p.IDs) {
+				next = at.String()
+				break
+			}
 		}
-		take := min(limit-len(ids), len(p.IDs)-off)
-		ids = append(ids, p.IDs[off:off+take]...)
-		off += take
-		if len(ids) == limit {
-			if off < len(p.IDs) || len(p.IDs) >= x.pageSize {
-				next = fmt.Sprintf("%d.%d", n, off)
-			}
+		if found && len(p.IDs) >= x.pageSize {
+			at = position{at.stripe, at.page + 1, 0} // a full page: its chain goes on
+		} else {
+			at = position{at.stripe + 1, 0, 0} // the chain's end
 		}
 	}
 	views := make([]banners.View, 0, len(ids))
@@ -153,17 +190,34 @@ func (x *Index) List(ctx context.Context, cursor string, limit int) ([]banners.V
 	return views, next, nil
 }
 
-func parseCursor(c string) (int, int, error) {
+// position is where a listing is in the index.
+type position struct{ stripe, page, offset int }
+
+func (p position) String() string { return fmt.Sprintf("%d.%d.%d", p.stripe, p.page, p.offset) }
+
+func parseCursor(c string) (position, error) {
 	if c == "" {
-		return 0, 0, nil
+		return position{}, nil
 	}
-	ps, os, ok := strings.Cut(c, ".")
-	p, err1 := strconv.Atoi(ps)
-	o, err2 := strconv.Atoi(os)
-	if !ok || err1 != nil || err2 != nil || p < 0 || o < 0 {
-		return 0, 0, ErrBadCursor
+	parts := strings.Split(c, ".")
+	if len(parts) == 2 {
+		parts = append([]string{"0"}, parts...) // from before stripes
 	}
-	return p, o, nil
+	if len(parts) != 3 {
+		return position{}, ErrBadCursor
+	}
+	var n [3]int
+	for i, part := range parts {
+		v, err := strconv.Atoi(part)
+		if err != nil || v < 0 {
+			return position{}, ErrBadCursor
+		}
+		n[i] = v
+	}
+	if n[0] >= stripes {
+		return position{}, ErrBadCursor
+	}
+	return position{n[0], n[1], n[2]}, nil
 }
 
 // ErrBadCursor means a listing cursor was not one List returned.

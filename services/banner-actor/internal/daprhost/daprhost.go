@@ -10,8 +10,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/dapr/go-sdk/actor"
+	"github.com/dapr/go-sdk/actor/api"
 	actorErr "github.com/dapr/go-sdk/actor/error"
 	"github.com/dapr/go-sdk/actor/runtime"
 	"github.com/go-chi/chi/v5"
@@ -31,13 +33,22 @@ type EventHandler func(data []byte) error
 // Host registers actor types and subscriptions and mounts their routes.
 type Host struct {
 	runtime *runtime.ActorRunTimeContext
+	actors  Actors
 	subs    []Subscription
 	events  map[string]EventHandler
 }
 
+// Actors is what daprd is told about this host's actors.
+type Actors struct {
+	// IdleTimeout: an actor not called for this long is deactivated (its
+	// activation freed in daprd and here); ScanInterval: how often daprd
+	// looks for such actors. Zero leaves daprd's defaults (60 min, 30 s).
+	IdleTimeout, ScanInterval time.Duration
+}
+
 // New returns a host over the SDK's actor runtime.
-func New() *Host {
-	return &Host{runtime: runtime.GetActorRuntimeInstanceContext(), events: map[string]EventHandler{}}
+func New(a Actors) *Host {
+	return &Host{runtime: runtime.GetActorRuntimeInstanceContext(), actors: a, events: map[string]EventHandler{}}
 }
 
 // RegisterActor registers an actor type's factory.
@@ -63,12 +74,27 @@ func (h *Host) Mount(r chi.Router, wrap func(http.Handler) http.Handler) {
 	}
 }
 
+// config answers daprd's GET /dapr/config: the SDK's configuration (the
+// actor types), with the idle timeout and scan interval, which the SDK
+// cannot set.
 func (h *Host) config(w http.ResponseWriter, _ *http.Request) {
 	data, err := h.runtime.GetJSONSerializedConfig()
 	if err != nil {
 		w.WriteHeader(http.StatusInternalServerError)
 		return
 	}
+	var c api.ActorRuntimeConfig
+	if err := json.Unmarshal(data, &c); err != nil {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	if h.actors.IdleTimeout > 0 {
+		c.ActorIdleTimeout = h.actors.IdleTimeout.String()
+	}
+	if h.actors.ScanInterval > 0 {
+		c.ActorScanInterval = h.actors.ScanInterval.String()
+	}
+	data, _ = json.Marshal(c)
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(data)
 }

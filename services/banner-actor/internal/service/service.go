@@ -38,6 +38,7 @@ type Config struct {
 	MaxQueue       int           // BANNER_MAX_QUEUE
 	HistorySize    int           // BANNER_HISTORY
 	IndexPageSize  int           // BANNER_INDEX_PAGE_SIZE
+	IdleTimeout    time.Duration // BANNER_IDLE_TIMEOUT: an uncalled banner's activation is freed after this
 	WSBuffer       int           // WS_CLIENT_BUFFER: events a client may lag before it is dropped
 	AllowedOrigins []string      // WS_ALLOWED_ORIGINS: extra Origin hosts for the WebSocket
 	MaxBodyBytes   int           // MAX_BODY_BYTES
@@ -62,6 +63,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 		MaxQueue:      l.Int("BANNER_MAX_QUEUE", 20, 0, 10_000),
 		HistorySize:   l.Int("BANNER_HISTORY", 10, 0, 1000),
 		IndexPageSize: l.Int("BANNER_INDEX_PAGE_SIZE", 1000, 10, 100_000),
+		IdleTimeout:   l.Duration("BANNER_IDLE_TIMEOUT", 2*time.Minute),
 		WSBuffer:      l.Int("WS_CLIENT_BUFFER", 256, 1, 100_000),
 		MaxBodyBytes:  l.Int("MAX_BODY_BYTES", 64<<10, 1024, 16<<20),
 		ShutdownGrace: l.Duration("SHUTDOWN_GRACE", 15*time.Second),
@@ -73,7 +75,13 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 	if o := l.String("WS_ALLOWED_ORIGINS", ""); o != "" {
 		c.AllowedOrigins = strings.Split(o, ",")
 	}
-	return c, l.Resolved(), l.Err()
+	err := l.Err()
+	if err == nil && c.IdleTimeout <= c.Display {
+		// A banner showing a message would be deactivated before its
+		// expiry timer fired, leaving expiry to the reminder alone.
+		err = fmt.Errorf("BANNER_IDLE_TIMEOUT (%s) must be longer than BANNER_DISPLAY_DURATION (%s)", c.IdleTimeout, c.Display)
+	}
+	return c, l.Resolved(), err
 }
 
 // App is the running banner-actor.
@@ -115,7 +123,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 
 	// What daprd calls: the Banner actors and the banner-updated events,
 	// which every replica fans out to its WebSocket clients.
-	host := daprhost.New()
+	// Activations are cheap (every turn reads the banner's state anyway)
+	// and each holds memory in daprd and here: a banner nobody calls is let
+	// go soon (docs/benchmarks.md, activations).
+	host := daprhost.New(daprhost.Actors{IdleTimeout: cfg.IdleTimeout, ScanInterval: 10 * time.Second})
 	host.RegisterActor(banner.Factory(deps))
 	host.Subscribe(daprhost.Subscription{PubsubName: cfg.PubSub, Topic: banners.Topic, Route: "/events/banner-updated"}, func(data []byte) error {
 		if err := hub.HandleEvent(data); err != nil {

@@ -2,7 +2,21 @@
 // never innerHTML, so a message can never inject markup or script.
 'use strict';
 
-const banners = new Map(); // id -> {view, el}
+// The board shows one page of the listing, or one banner found by id, and
+// follows only those banners live: with thousands of banners neither the
+// page nor its WebSocket ever holds more than a page of them.
+const PAGE_SIZE = 24;
+const board = {
+  mode: 'page', // 'page' or 'find'
+  cursor: '', // the shown page's cursor ('' for the first)
+  back: [], // cursors of the pages before it, for Previous
+  next: '', // the next page's cursor ('' at the end)
+  id: '', // the banner found, in 'find' mode
+  ids: [], // the banners on screen, in order
+  gen: 0, // bumped on every change of board, to drop stale answers
+};
+const banners = new Map(); // id -> {view, el}, only the banners on screen
+const received = new Map(); // banner id -> WebSocket events received for it
 const $ = (id) => document.getElementById(id);
 
 // The API key (writes always need one; reads when the server sets
@@ -84,14 +98,16 @@ function card(id) {
   $('banners').append(root);
   entry = { view: null, el: { root, name, location, display, author, countdown, queueTitle, queue } };
   banners.set(id, entry);
-  const opt = el('option', '', id);
+  const opt = el('option');
   opt.value = id;
-  $('post-banner').append(opt);
+  $('banner-ids').append(opt);
   return entry;
 }
 
-// apply renders a view unless a newer one was already shown.
+// apply renders a view of a banner on screen unless a newer one was
+// already shown.
 function apply(view) {
+  if (!board.ids.includes(view.id)) return;
   const entry = card(view.id);
   if (entry.view && view.version <= entry.view.version) return;
   entry.view = view;
@@ -121,55 +137,103 @@ function tick() {
   }
 }
 
-async function loadAll() {
-  let cursor = '';
-  do {
-    const res = await api('/v1/banners?limit=500' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
-    if (!res.ok) return;
-    const page = await res.json();
-    page.banners.forEach(apply);
-    cursor = page.nextCursor || '';
-  } while (cursor);
+// fetchBoard reads what the board shows: the views, in order, or null
+// when the API could not answer.
+async function fetchBoard() {
+  if (board.mode === 'find') {
+    const res = await api(`/v1/banners/${encodeURIComponent(board.id)}`);
+    if (res.status === 404) return [];
+    return res.ok ? [await res.json()] : null;
+  }
+  const res = await api(`/v1/banners?limit=${PAGE_SIZE}` + (board.cursor ? '&cursor=' + encodeURIComponent(board.cursor) : ''));
+  if (!res.ok) return null;
+  const page = await res.json();
+  board.next = page.nextCursor || '';
+  return page.banners;
+}
+
+// showBoard reads the board, renders it, and follows its banners live. The
+// WebSocket subscribes first and the board is read again once it is open,
+// so no change made in between is missed (apply keeps the newest version).
+async function showBoard() {
+  const gen = ++board.gen;
+  let views = null;
+  try { views = await fetchBoard(); } catch { /* offline */ }
+  if (gen !== board.gen) return;
+  if (views === null) {
+    setStatus('offline', $('auth-needed').hidden ? 'reconnecting…' : 'needs an API key');
+    setTimeout(() => { if (gen === board.gen) showBoard(); }, $('auth-needed').hidden ? 1000 : 5000);
+    return;
+  }
+  needsKey(false);
+  banners.clear();
+  $('banners').replaceChildren();
+  $('banner-ids').replaceChildren();
+  board.ids = views.map((v) => v.id);
+  views.forEach(apply);
+  showPager(views.length);
+  follow(gen);
+}
+
+function showPager(shown) {
+  const paging = board.mode === 'page';
+  $('page-prev').disabled = !paging || board.back.length === 0;
+  $('page-next').disabled = !paging || !board.next;
+  const first = board.back.length * PAGE_SIZE + 1;
+  $('page-info').textContent = !paging
+    ? (shown ? `banner ${board.id}` : `no banner ${board.id}`)
+    : (shown ? `banners ${first}–${first + shown - 1}` : 'no banners yet: register one');
 }
 
 let ws = null;
 
-function connect() {
+// follow opens a WebSocket for the banners on screen (none: no socket).
+function follow(gen) {
+  const old = ws;
+  ws = null;
+  if (old) old.close();
+  if (board.ids.length === 0) { setStatus('live', 'live'); return; }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const key = apiKey();
+  const url = `${scheme}://${location.host}/v1/ws?banners=${board.ids.map(encodeURIComponent).join(',')}`;
   try {
-    ws = new WebSocket(`${scheme}://${location.host}/v1/ws`, key ? ['airdisplay.v1', 'bearer.' + key] : []);
+    ws = new WebSocket(url, key ? ['airdisplay.v1', 'bearer.' + key] : []);
   } catch {
     // Only letters, digits and !#$%&'*+-.^_`|~ can travel as a subprotocol.
     setStatus('offline', 'this API key cannot be used for live updates');
     return;
   }
   const current = ws;
-  ws.onopen = () => { setStatus('live', 'live'); needsKey(false); loadAll(); };
+  ws.onopen = async () => {
+    let views = null;
+    try { views = await fetchBoard(); } catch { /* the socket's close retries */ }
+    if (current !== ws || gen !== board.gen || views === null) return;
+    views.forEach(apply);
+    setStatus('live', 'live');
+  };
   ws.onmessage = (msg) => {
     let ev;
     try { ev = JSON.parse(msg.data); } catch { return; }
     if (ev.type === 'hello' || !ev.banner) return;
+    received.set(ev.banner.id, (received.get(ev.banner.id) || 0) + 1);
     apply(ev.banner);
   };
-  ws.onclose = async () => {
-    if (current !== ws) return; // replaced after a key change
+  ws.onclose = () => {
+    if (current !== ws) return; // replaced: the board changed or the key did
+    ws = null;
     setStatus('offline', 'reconnecting…');
-    // A refused upgrade looks like any closed socket: ask the API why.
-    let delay = 1000;
-    try {
-      const res = await api('/v1/banners?limit=1');
-      if (res.status === 401) { setStatus('offline', 'needs an API key'); delay = 5000; }
-    } catch { /* offline: retry */ }
-    if (current === ws) setTimeout(connect, delay);
+    setTimeout(() => { if (gen === board.gen) showBoard(); }, 1000);
   };
 }
 
-function reconnect() {
-  const old = ws;
-  ws = null;
-  if (old) old.close();
-  connect();
+function showPage(cursor, back) {
+  Object.assign(board, { mode: 'page', cursor, back, next: '', id: '' });
+  showBoard();
+}
+
+function findBanner(id) {
+  Object.assign(board, { mode: 'find', id, cursor: '', back: [], next: '' });
+  showBoard();
 }
 
 function setStatus(state, text) {
@@ -217,7 +281,7 @@ $('register-form').addEventListener('submit', async (e) => {
   });
   const body = await res.json().catch(() => ({}));
   if (res.status === 401) show(out, 'error', 'Not registered: this needs an API key (enter one above).');
-  else if (res.ok) { show(out, 'ok', `Registered ${id}.`); apply(body); } else show(out, 'error', problem(body));
+  else if (res.ok) { show(out, 'ok', `Registered ${id}.`); findBanner(id); } else show(out, 'error', problem(body));
 });
 
 $('key-form').addEventListener('submit', (e) => {
@@ -225,15 +289,29 @@ $('key-form').addEventListener('submit', (e) => {
   setApiKey($('key-input').value.trim());
   $('key-input').value = '';
   needsKey(false);
-  reconnect();
+  showBoard();
 });
 
 $('key-forget').addEventListener('click', () => {
   setApiKey('');
-  reconnect();
+  showBoard();
+});
+
+$('find-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const id = $('find-id').value.trim();
+  if (id) findBanner(id);
+});
+$('show-all').addEventListener('click', () => { $('find-id').value = ''; showPage('', []); });
+$('page-next').addEventListener('click', () => showPage(board.next, [...board.back, board.cursor]));
+$('page-prev').addEventListener('click', () => {
+  const back = [...board.back];
+  showPage(back.pop() || '', back);
 });
 
 takeKeyFromFragment();
 showKeyState();
 setInterval(tick, 250);
-connect();
+// ?banner=<id> opens the board on that banner.
+const wanted = new URLSearchParams(location.search).get('banner');
+if (wanted) { $('find-id').value = wanted; findBanner(wanted); } else showPage('', []);
