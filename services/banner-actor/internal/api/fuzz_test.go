@@ -18,7 +18,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/airdisplay/platform/services/banner-actor/internal/banner"
-	"github.com/airdisplay/platform/services/contracts/banners"
 	"github.com/airdisplay/platform/services/daprapp/apikey"
 	"github.com/airdisplay/platform/services/daprapp/daprtest"
 	"github.com/airdisplay/platform/services/daprapp/httpserver"
@@ -133,36 +132,8 @@ func fuzzServer(f *testing.F, log *slog.Logger) (http.Handler, []Route) {
 // hostActors answers InvokeActor as daprd does: a fresh Banner activation
 // per call, the method's argument and result as JSON.
 func hostActors(deps *banner.Deps) func(context.Context, *dapr.InvokeActorRequest) (*dapr.InvokeActorResponse, error) {
-	factory := banner.Factory(deps)
 	return func(ctx context.Context, req *dapr.InvokeActorRequest) (*dapr.InvokeActorResponse, error) {
-		a := factory().(*banner.Actor)
-		a.SetID(req.ActorID)
-		var out any
-		var err error
-		switch req.Method {
-		case "Register":
-			var r banners.Registration
-			if err := json.Unmarshal(req.Data, &r); err != nil {
-				return nil, err
-			}
-			out, err = a.Register(ctx, r)
-		case "Get":
-			out, err = a.Get(ctx)
-		case "PostMessage":
-			var p banners.Post
-			if err := json.Unmarshal(req.Data, &p); err != nil {
-				return nil, err
-			}
-			out, err = a.PostMessage(ctx, p)
-		case "Clear":
-			out, err = a.Clear(ctx)
-		default:
-			return nil, fmt.Errorf("no method %s", req.Method)
-		}
-		if err != nil {
-			return nil, err
-		}
-		data, err := json.Marshal(out)
+		data, err := banner.New(deps, req.ActorID).Invoke(ctx, req.Method, req.Data)
 		return &dapr.InvokeActorResponse{Data: data}, err
 	}
 }

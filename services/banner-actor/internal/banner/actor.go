@@ -26,7 +26,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dapr/go-sdk/actor"
 	dapr "github.com/dapr/go-sdk/client"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -91,12 +90,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-// Factory makes Banner actors for the Dapr actor runtime.
-func Factory(d *Deps) actor.FactoryContext {
-	return func() actor.ServerContext {
-		d.Metrics.Activations.Inc()
-		return &Actor{d: d}
-	}
+// New activates banner id. An activation holds no state of its own
+// beyond the expiry bookkeeping below: a million of them cost little.
+func New(d *Deps, id string) *Actor {
+	d.Metrics.Activations.Inc()
+	return &Actor{d: d, id: id}
 }
 
 // state is everything a banner keeps, under one actor state key.
@@ -118,8 +116,8 @@ type state struct {
 
 // Actor is one banner.
 type Actor struct {
-	actor.ServerImplBaseCtx
-	d *Deps
+	d  *Deps
+	id string
 	// armed is the message the expiry reminder was last registered for by
 	// this activation; the timer re-registers it when it is not current.
 	armed string
@@ -130,8 +128,53 @@ type Actor struct {
 	kickAgain bool
 }
 
-// Type is the actor type.
-func (a *Actor) Type() string { return banners.ActorType }
+// ID is the banner's id.
+func (a *Actor) ID() string { return a.id }
+
+// Invoke runs the method daprd was asked to call with its JSON argument and
+// returns its JSON answer: the actor's whole interface, as the REST API and
+// the expiry kick call it.
+func (a *Actor) Invoke(ctx context.Context, method string, arg []byte) ([]byte, error) {
+	switch method {
+	case "Register":
+		var r banners.Registration
+		if err := json.Unmarshal(arg, &r); err != nil {
+			return nil, fmt.Errorf("Register: %w", err)
+		}
+		return answer(a.Register(ctx, r))
+	case "Get":
+		return answer(a.Get(ctx))
+	case "PostMessage":
+		var p banners.Post
+		if err := json.Unmarshal(arg, &p); err != nil {
+			return nil, fmt.Errorf("PostMessage: %w", err)
+		}
+		return answer(a.PostMessage(ctx, p))
+	case "Clear":
+		return answer(a.Clear(ctx))
+	case "Expire":
+		return nil, a.Expire(ctx)
+	}
+	return nil, fmt.Errorf("%w: %s", ErrNoMethod, method)
+}
+
+// ErrNoMethod is a call of a method the Banner actor does not have.
+var ErrNoMethod = errors.New("no such Banner method")
+
+func answer[T any](v *T, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+// Timer runs the callback of an actor timer: ExpiryDue is the only one.
+func (a *Actor) Timer(ctx context.Context, callback string, _ []byte) error {
+	if callback != "ExpiryDue" {
+		return fmt.Errorf("%w: timer callback %s", ErrNoMethod, callback)
+	}
+	return a.ExpiryDue(ctx)
+}
 
 func (a *Actor) load(ctx context.Context) (*state, error) {
 	var s state
@@ -488,13 +531,13 @@ func (a *Actor) armTimer(ctx context.Context, due time.Duration) {
 	}
 }
 
-// ReminderCall runs when the expiry reminder fires: it starts an Expire
-// turn (kick) and returns.
-func (a *Actor) ReminderCall(name string, _ []byte, _, _ string) {
-	if name != expireName {
-		return
+// Reminder runs when an actor reminder fires: the expiry reminder starts
+// an Expire turn (kick) and returns.
+func (a *Actor) Reminder(_ context.Context, name string, _ []byte) error {
+	if name == expireName {
+		a.kick()
 	}
-	a.kick()
+	return nil
 }
 
 // ExpiryDue is the expiry timer's callback: it starts an Expire turn

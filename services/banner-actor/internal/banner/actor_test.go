@@ -3,6 +3,7 @@ package banner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"slices"
@@ -25,8 +26,7 @@ func newActor(t *testing.T, sc *daprtest.Sidecar, now *time.Time) *Actor {
 		Index: NewIndex(sc, "statestore", 100), Log: log, Now: func() time.Time { return *now },
 		Metrics: NewMetrics(prometheus.NewRegistry()),
 	}
-	a := &Actor{d: d}
-	a.SetID("b1")
+	a := New(d, "b1")
 	if _, err := a.Register(context.Background(), banners.Registration{Name: "B1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestTriggersKickAnExpireTurnWithoutWaiting(t *testing.T) {
 	returned := make(chan struct{})
 	go func() {
 		_ = a.ExpiryDue(context.Background())
-		a.ReminderCall(expireName, nil, "", "")
+		_ = a.Reminder(context.Background(), expireName, nil)
 		_ = a.ExpiryDue(context.Background())
 		close(returned)
 	}()
@@ -311,5 +311,35 @@ func TestTriggersKickAnExpireTurnWithoutWaiting(t *testing.T) {
 	case extra := <-calls:
 		t.Fatalf("a third turn %+v for triggers already served", extra)
 	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// Invoke is the actor's interface as daprd calls it: JSON in, JSON out, by
+// method name; a method it does not have, or an argument that is not
+// JSON, is an error rather than a silent empty answer.
+func TestInvokeDispatchesByMethodName(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	sc := daprtest.New()
+	a := newActor(t, sc, &now)
+	ctx := context.Background()
+	out, err := a.Invoke(ctx, "PostMessage", []byte(`{"text":"hello"}`))
+	var res banners.PostResult
+	if err != nil || json.Unmarshal(out, &res) != nil || res.Outcome != banners.OutcomeShown {
+		t.Fatalf("PostMessage: %s, %v; want a shown message", out, err)
+	}
+	out, err = a.Invoke(ctx, "Get", nil)
+	var v banners.View
+	if err != nil || json.Unmarshal(out, &v) != nil || v.Current == nil || v.Current.Text != "hello" {
+		t.Errorf("Get: %s, %v; want the message shown", out, err)
+	}
+	if _, err := a.Invoke(ctx, "Explode", nil); !errors.Is(err, ErrNoMethod) {
+		t.Errorf("an unknown method: %v, want ErrNoMethod", err)
+	}
+	if _, err := a.Invoke(ctx, "PostMessage", []byte(`{"text":`)); err == nil {
+		t.Error("an argument that is not JSON was accepted")
+	}
+	if err := a.Timer(ctx, "Other", nil); !errors.Is(err, ErrNoMethod) {
+		t.Errorf("an unknown timer callback: %v, want ErrNoMethod", err)
 	}
 }

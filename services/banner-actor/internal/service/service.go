@@ -127,7 +127,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 	// and each holds memory in daprd and here: a banner nobody calls is let
 	// go soon (docs/benchmarks.md, activations).
 	host := daprhost.New(daprhost.Actors{IdleTimeout: cfg.IdleTimeout, ScanInterval: 10 * time.Second})
-	host.RegisterActor(banner.Factory(deps))
+	host.RegisterActor(daprhost.ActorType{Name: banners.ActorType, Activate: func(id string) daprhost.Activation { return banner.New(deps, id) }})
 	host.Subscribe(daprhost.Subscription{PubsubName: cfg.PubSub, Topic: banners.Topic, Route: "/events/banner-updated"}, func(data []byte) error {
 		if err := hub.HandleEvent(data); err != nil {
 			log.Warn("malformed banner event dropped", "error", err)

@@ -18,7 +18,7 @@ import (
 func Handlers(c dapr.Client, bannerActorType string) map[string]Handler {
 	return map[string]Handler{
 		contract.TypeWorkSimulate:  WorkSimulate,
-		contract.TypeBannerMessage: BannerMessage(c, bannerActorType),
+		contract.TypeBannerMessage: BannerMessage(c, bannerActorType, actorRetryFor),
 	}
 }
 
@@ -66,10 +66,18 @@ func burn(ctx context.Context, d time.Duration) {
 	_ = x
 }
 
+// actorRetryFor is how long one attempt of a banner.message job keeps
+// calling a banner actor that cannot be reached before it fails. A killed
+// banner-actor or sidecar is back within a few seconds, and attempts spent
+// meanwhile would dead-letter jobs that only had to wait (make chaos saw
+// five attempts used up in 1.7 s of a restart).
+const actorRetryFor = 10 * time.Second
+
 // BannerMessage posts the message to the banner's actor. The job id is the
-// message id, so a repeated delivery is recognised by the actor and shows
-// the message once.
-func BannerMessage(c dapr.Client, actorType string) Handler {
+// message id, so a repeated delivery (or call) is recognised by the actor
+// and shows the message once; so a call that failed is made again, with
+// backoff, for up to retryFor (and within the attempt's timeout).
+func BannerMessage(c dapr.Client, actorType string, retryFor time.Duration) Handler {
 	return func(ctx context.Context, job contract.Message, _ int) (json.RawMessage, error) {
 		var p contract.BannerMessagePayload
 		if fe := contract.DecodeStrictText(job.Payload, &p, "payload"); fe != nil {
@@ -79,11 +87,21 @@ func BannerMessage(c dapr.Client, actorType string) Handler {
 			return nil, Permanent(errors.New(errs[0].Error()))
 		}
 		data, _ := json.Marshal(banners.Post{ID: job.ID, Text: p.Text, Author: p.Author, Queue: p.Queue})
-		resp, err := c.InvokeActor(observability.OutgoingContext(ctx), &dapr.InvokeActorRequest{
-			ActorType: actorType, ActorID: p.BannerID, Method: "PostMessage", Data: data,
-		})
+		req := &dapr.InvokeActorRequest{ActorType: actorType, ActorID: p.BannerID, Method: "PostMessage", Data: data}
+		resp, err := c.InvokeActor(observability.OutgoingContext(ctx), req)
+		giveUp := time.Now().Add(retryFor)
+		for wait := 100 * time.Millisecond; err != nil && time.Now().Add(wait).Before(giveUp); wait = min(2*wait, 2*time.Second) {
+			// The actor or its host is unavailable (restarting, its
+			// sidecar rebalancing): wait, then call again.
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return nil, err
+			}
+			resp, err = c.InvokeActor(observability.OutgoingContext(ctx), req)
+		}
 		if err != nil {
-			return nil, err // the actor or its host is unavailable: retry
+			return nil, err // still unavailable: the attempt fails and is retried
 		}
 		var res banners.PostResult
 		if resp == nil || json.Unmarshal(resp.Data, &res) != nil {
