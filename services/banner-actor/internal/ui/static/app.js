@@ -212,6 +212,7 @@ function follow(gen) {
     setStatus('live', 'live');
   };
   ws.onmessage = (msg) => {
+    if (current !== ws) return; // a socket being replaced: the board changed
     let ev;
     try { ev = JSON.parse(msg.data); } catch { return; }
     if (ev.type === 'hello' || !ev.banner) return;
