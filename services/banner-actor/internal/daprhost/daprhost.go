@@ -157,12 +157,20 @@ func (h *Host) subscribe(w http.ResponseWriter, _ *http.Request) {
 // actor finds the activation a call is for (activating it), or answers
 // 404 for an actor type this host does not serve.
 func (h *Host) actor(w http.ResponseWriter, r *http.Request) (Activation, bool) {
-	t, ok := h.types[chi.URLParam(r, "actorType")]
+	t, ok := h.table(w, r)
 	if !ok {
-		http.Error(w, "no such actor type", http.StatusNotFound)
 		return nil, false
 	}
 	return t.get(chi.URLParam(r, "actorId")), true
+}
+
+// table finds the activations of the call's actor type, or answers 404.
+func (h *Host) table(w http.ResponseWriter, r *http.Request) (*table, bool) {
+	t, ok := h.types[chi.URLParam(r, "actorType")]
+	if !ok {
+		http.Error(w, "no such actor type", http.StatusNotFound)
+	}
+	return t, ok
 }
 
 // answer writes a call's outcome: 200 with the answer, or 500 with the
@@ -182,13 +190,11 @@ func (h *Host) invoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(r.Body)
+	var out []byte
 	if err == nil {
-		var out []byte
 		out, err = a.Invoke(r.Context(), chi.URLParam(r, "method"), body)
-		answer(w, out, err)
-		return
 	}
-	answer(w, nil, err)
+	answer(w, out, err)
 }
 
 // trigger is what daprd sends when a timer or a reminder fires.
@@ -197,7 +203,7 @@ type trigger struct {
 	Data     json.RawMessage `json:"data"`
 }
 
-func (h *Host) trigger(r *http.Request) (trigger, error) {
+func readTrigger(r *http.Request) (trigger, error) {
 	var t trigger
 	body, err := io.ReadAll(r.Body)
 	if err == nil && len(body) > 0 {
@@ -211,7 +217,7 @@ func (h *Host) reminder(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	t, err := h.trigger(r)
+	t, err := readTrigger(r)
 	if err == nil {
 		err = a.Reminder(r.Context(), chi.URLParam(r, "name"), t.Data)
 	}
@@ -223,7 +229,7 @@ func (h *Host) timer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	t, err := h.trigger(r)
+	t, err := readTrigger(r)
 	if err == nil {
 		err = a.Timer(r.Context(), t.Callback, t.Data)
 	}
@@ -232,9 +238,8 @@ func (h *Host) timer(w http.ResponseWriter, r *http.Request) {
 
 // deactivate lets an activation go; one that is not active is fine.
 func (h *Host) deactivate(w http.ResponseWriter, r *http.Request) {
-	t, ok := h.types[chi.URLParam(r, "actorType")]
+	t, ok := h.table(w, r)
 	if !ok {
-		http.Error(w, "no such actor type", http.StatusNotFound)
 		return
 	}
 	t.mu.Lock()
