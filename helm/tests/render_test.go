@@ -1430,3 +1430,38 @@ func TestTokenlessSidecarsDisableTheBuiltinSecretStore(t *testing.T) {
 		})
 	}
 }
+
+// TestGoMemLimitIsNinetyPercentOfEachMemoryLimit: every app and every
+// sidecar gets GOMEMLIMIT at 90 % of its container's memory limit (Dapr's
+// production guide for daprd), so the Go GC works harder near the limit
+// rather than the container being OOM-killed; a limit the chart cannot
+// convert is refused at render time.
+func TestGoMemLimitIsNinetyPercentOfEachMemoryLimit(t *testing.T) {
+	mib := func(q resource.Quantity) string { return fmt.Sprintf("%dMiB", q.Value()*9/10/(1<<20)) }
+	for _, f := range flavors {
+		t.Run(f.Name, func(t *testing.T) {
+			_, objs := renderFlavor(t, f)
+			for id, d := range deploymentsByAppID(objs) {
+				app := d.Spec.Template.Spec.Containers[0]
+				e, ok := envValue(app, "GOMEMLIMIT")
+				if want := mib(app.Resources.Limits[corev1.ResourceMemory]); !ok || e.Value != want {
+					t.Errorf("%s: app GOMEMLIMIT %q, want %s (90 %% of %s)", id, e.Value, want, app.Resources.Limits.Memory())
+				}
+				limit := resource.MustParse(d.Spec.Template.Annotations["dapr.io/sidecar-memory-limit"])
+				var got string
+				for _, kv := range strings.Split(d.Spec.Template.Annotations["dapr.io/env"], ",") {
+					if v, ok := strings.CutPrefix(kv, "GOMEMLIMIT="); ok {
+						got = v
+					}
+				}
+				if want := mib(limit); got != want {
+					t.Errorf("%s: daprd GOMEMLIMIT %q (dapr.io/env %q), want %s (90 %% of %s)", id, got, d.Spec.Template.Annotations["dapr.io/env"], want, limit.String())
+				}
+			}
+		})
+	}
+	_, err := renderE(t, nil, map[string]string{"dapr.sidecar.resources.limits.memory": "1G"})
+	if err == nil || !strings.Contains(err.Error(), "give it in Mi or Gi") {
+		t.Errorf("a 1G sidecar limit rendered: %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,11 +30,14 @@ func benchBanners(ctx context.Context, args []string) error {
 	n := intFlag(fs, "banners", 10_000, "banners posted to")
 	clients := intFlag(fs, "clients", 64, "concurrent clients")
 	activations := intFlag(fs, "activations", 100_000, "distinct banners to activate")
+	openRate := fs.Float64("open-rate", 500, "open loop: posts offered per second, each to a banner showing nothing")
+	openFor := fs.Duration("open-for", 10*time.Second, "open loop: how long posts are offered")
+	env := envFlag(fs, "env", "added to banner-actor's and its sidecar's environment, e.g. GOMEMLIMIT=1GiB,GOGC=50")
 	_ = fs.Parse(args)
 
 	// The per-client write limit would measure itself, not the actors.
 	s, stop, err := startStack(ctx, localstack.Options{Replicas: map[string]int{"consumer": 1},
-		AppEnv: map[string]map[string]string{"banner-actor": {"RATE_LIMIT_PER_SECOND": "0"}}})
+		AppEnv: map[string]map[string]string{"banner-actor": env(map[string]string{"RATE_LIMIT_PER_SECOND": "0"})}})
 	if err != nil {
 		return err
 	}
@@ -41,16 +45,25 @@ func benchBanners(ctx context.Context, args []string) error {
 	app := s.App("banner-actor")
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients}, Timeout: 30 * time.Second}
 
-	fmt.Printf("registering %d banners…\n", *n)
+	// The open loop's banners are apart from the closed loop's, so that
+	// every post of both finds its banner showing nothing: each is shown,
+	// with its expiry reminder, the dearest kind of post.
 	ids := make([]string, *n)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("bench-%d", i)
 	}
-	if _, err := parallel(ctx, ids, 16, func(id string) (int, error) {
+	openIDs := make([]string, max(1, int(*openRate*openFor.Seconds())))
+	for i := range openIDs {
+		openIDs[i] = fmt.Sprintf("open-%d", i)
+	}
+	fmt.Printf("registering %d banners…\n", len(ids)+len(openIDs))
+	t0 := time.Now()
+	if _, err := parallel(ctx, slices.Concat(ids, openIDs), 16, func(id string) (int, error) {
 		return call(ctx, hc, http.MethodPut, app.URL()+"/v1/banners/"+id, banners.Registration{Name: "Bench " + id})
 	}); err != nil {
 		return err
 	}
+	fmt.Printf("  registered in %s\n", time.Since(t0).Round(time.Millisecond))
 
 	fmt.Printf("actor path: one post to each of %d banners from %d clients…\n", *n, *clients)
 	cpu := startCPU(s)
@@ -106,7 +119,15 @@ return 1`)
 	}
 	rem.name = "reminder registration alone (daprd → scheduler)"
 	cpu.print("reminders alone: where the CPU went", rem.elapsed, runtime.NumCPU())
-	printTable(fmt.Sprintf("Banner posts: %d banners, %d clients (accepted posts)", *n, *clients), "posts", actor, base, rem)
+	fmt.Printf("open loop: %.0f posts/s for %s, each to its own banner…\n", *openRate, *openFor)
+	cpu = startCPU(s)
+	// As in the jobs' open loop: connections enough for every post in flight.
+	open, err := openLoopPosts(ctx, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}, Timeout: 30 * time.Second}, app.URL(), openIDs, *openRate)
+	if err != nil {
+		return err
+	}
+	cpu.print("open loop: where the CPU went", open.elapsed, runtime.NumCPU())
+	printTable(fmt.Sprintf("Banner posts: %d banners, %d clients (accepted posts; the open loop's rate is the offered one)", *n, *clients), "posts", actor, open, base, rem)
 	fmt.Printf("\nratio actors/lua throughput: %.3f\n", actor.rate()/base.rate())
 
 	fmt.Printf("\nactivating %d distinct banners (GET through the actor)…\n", *activations)
@@ -160,6 +181,41 @@ return 1`)
 	list.elapsed = sum(list.latencies)
 	printTable("Listing", "pages", list)
 	return nil
+}
+
+// openLoopPosts posts one message to each banner at a fixed rate, each on
+// its own schedule whether or not earlier posts have returned, and times
+// each from when it was due (a late start counts against the post).
+func openLoopPosts(ctx context.Context, hc *http.Client, app string, ids []string, rate float64) (result, error) {
+	interval := time.Duration(float64(time.Second) / rate)
+	res := result{name: fmt.Sprintf("banner actors, open loop %.0f/s", rate), latencies: make([]time.Duration, len(ids))}
+	codes := make([]int, len(ids))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, id := range ids {
+		due := start.Add(time.Duration(i) * interval)
+		time.Sleep(time.Until(due))
+		wg.Go(func() {
+			codes[i], errs[i] = call(ctx, hc, http.MethodPost, app+"/v1/banners/"+id+"/messages", banners.Post{Text: "benchmark message"})
+			res.latencies[i] = time.Since(due)
+		})
+	}
+	wg.Wait()
+	for i, code := range codes {
+		if errs[i] != nil {
+			return res, fmt.Errorf("%s: %w", ids[i], errs[i])
+		}
+		if code == http.StatusCreated {
+			res.n++
+		}
+	}
+	if res.n != len(ids) {
+		return res, fmt.Errorf("open loop: %d of %d posts shown", res.n, len(ids))
+	}
+	// The rate column shows the offered rate, not what was achieved.
+	res.elapsed = time.Duration(float64(len(ids)) / rate * float64(time.Second))
+	return res, nil
 }
 
 // parallel runs fn over items with c workers and times it; only 201/200/404

@@ -28,10 +28,11 @@ func benchJobs(ctx context.Context, args []string) error {
 	n := intFlag(fs, "n", 5000, "jobs per side")
 	consumers := intFlag(fs, "consumers", 2, "consumer replicas (and baseline consumers)")
 	openLoop := fs.Duration("open-loop", 10*time.Second, "how long jobs are offered one by one at half the pipeline's measured rate, for latency")
+	consumerEnv := envFlag(fs, "consumer-env", "added to each consumer's and its sidecar's environment, e.g. JOBS_BATCH_WAIT=25ms")
 	_ = fs.Parse(args)
 
 	s, stop, err := startStack(ctx, localstack.Options{Replicas: map[string]int{"consumer": *consumers},
-		AppEnv: map[string]map[string]string{"producer": {"RATE_LIMIT_PER_SECOND": "0"}}})
+		AppEnv: map[string]map[string]string{"producer": {"RATE_LIMIT_PER_SECOND": "0"}, "consumer": consumerEnv(map[string]string{})}})
 	if err != nil {
 		return err
 	}

@@ -136,3 +136,17 @@ func processesIn(pgids []int) []int {
 func intFlag(fs *flag.FlagSet, name string, def int, usage string) *int {
 	return fs.Int(name, def, usage)
 }
+
+// envFlag is a flag of KEY=VALUE pairs, comma-separated, added to an app's
+// (and its sidecar's) environment.
+func envFlag(fs *flag.FlagSet, name, usage string) func(into map[string]string) map[string]string {
+	v := fs.String(name, "", usage+" (KEY=VALUE,…)")
+	return func(into map[string]string) map[string]string {
+		for kv := range strings.SplitSeq(*v, ",") {
+			if k, val, ok := strings.Cut(kv, "="); ok {
+				into[k] = val
+			}
+		}
+		return into
+	}
+}

@@ -35,6 +35,7 @@ type Sidecar struct {
 	mu        sync.Mutex
 	values    map[string][]byte
 	versions  map[string]int
+	reads     map[string]int
 	events    []Event
 	reminders map[string]*dapr.RegisterActorReminderRequest
 	timers    map[string]*dapr.RegisterActorTimerRequest
@@ -57,7 +58,7 @@ type Event struct {
 
 // New returns an empty sidecar.
 func New() *Sidecar {
-	return &Sidecar{values: map[string][]byte{}, versions: map[string]int{}, reminders: map[string]*dapr.RegisterActorReminderRequest{},
+	return &Sidecar{values: map[string][]byte{}, versions: map[string]int{}, reads: map[string]int{}, reminders: map[string]*dapr.RegisterActorReminderRequest{},
 		timers: map[string]*dapr.RegisterActorTimerRequest{}}
 }
 
@@ -67,11 +68,19 @@ func key(store, k string) string { return store + "||" + k }
 func (s *Sidecar) GetState(_ context.Context, store, k string, _ map[string]string) (*dapr.StateItem, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.reads[key(store, k)]++
 	v, ok := s.values[key(store, k)]
 	if !ok {
 		return &dapr.StateItem{Key: k}, nil
 	}
 	return &dapr.StateItem{Key: k, Value: v, Etag: strconv.Itoa(s.versions[key(store, k)])}, nil
+}
+
+// Reads is how many times GetState has read a key.
+func (s *Sidecar) Reads(store, k string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads[key(store, k)]
 }
 
 // MaxMessage is the largest gRPC message daprd and the SDK take by

@@ -5,23 +5,26 @@
 // the Dapr scheduler), with an actor timer beside it that keeps expiry on
 // time while the scheduler is away.
 //
-// A banner's state is read from the state store at the start of every turn
-// and written back once, at its end, with the ETag it was read with. The
-// go-sdk actor state manager is not used: it caches state in the
-// activation, so an activation that outlived its sidecar (killed and
-// restarted) or a turn whose caller gave up mid-save would write from a
-// stale copy, and actor state has no ETag to refuse that write. Here a
-// stale or concurrent write fails with a conflict and the turn is re-run
-// on fresh state.
+// A banner's state is written once per turn, at its end, with the ETag it
+// was read with, so a stale or concurrent write fails with a conflict and
+// the turn is re-run on fresh state. The activation keeps what its last
+// turn stored, with the ETag the store gave it, and the next turn starts
+// from that copy rather than read it again: a copy gone stale (an
+// activation that outlived its sidecar, a turn whose caller gave up
+// mid-save) can only lead to a refused write, and a turn that would write
+// nothing is decided on a fresh read. Actor state (the go-sdk state
+// manager) is not used: it has no ETag to refuse a stale write.
 package banner
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -126,6 +129,10 @@ type Actor struct {
 	kickMu    sync.Mutex
 	kicking   bool
 	kickAgain bool
+	// stored is the state as this activation's last turn wrote it, with
+	// the ETag the store gave it; nil when unknown. Atomic: a turn whose
+	// caller gave up may still be finishing when daprd starts the next.
+	stored atomic.Pointer[state]
 }
 
 // ID is the banner's id.
@@ -193,9 +200,15 @@ func (a *Actor) load(ctx context.Context) (*state, error) {
 // whatever it calls must be idempotent (Register's index add is).
 func (a *Actor) update(ctx context.Context, fn func(s *state, now time.Time) error) (*state, error) {
 	for attempt := 1; ; attempt++ {
-		s, err := a.load(ctx)
-		if err != nil {
-			return nil, err
+		// Whatever this turn does with the copy, only a write that
+		// succeeds puts one back.
+		s := a.stored.Swap(nil)
+		kept := s != nil
+		if !kept {
+			var err error
+			if s, err = a.load(ctx); err != nil {
+				return nil, err
+			}
 		}
 		before := currentID(s)
 		now := a.d.Now().UTC()
@@ -203,9 +216,15 @@ func (a *Actor) update(ctx context.Context, fn func(s *state, now time.Time) err
 			return nil, err
 		}
 		if len(s.changes) == 0 {
+			if kept {
+				// A refusal or a no-op is an answer without a write to
+				// check the copy: decide it on what is stored.
+				attempt--
+				continue
+			}
 			return s, nil
 		}
-		err = sidecar.PutJSON(ctx, a.d.Dapr, a.d.StateStore, stateKey(a.ID()), s, s.etag, nil)
+		err := sidecar.PutJSON(ctx, a.d.Dapr, a.d.StateStore, stateKey(a.ID()), s, s.etag, nil)
 		if errors.Is(err, sidecar.ErrConflict) && attempt < turnAttempts {
 			a.d.Log.Info("banner changed under this turn; re-running it on fresh state", "banner", a.ID(), "attempt", attempt)
 			continue
@@ -221,8 +240,22 @@ func (a *Actor) update(ctx context.Context, fn func(s *state, now time.Time) err
 			wg.Go(func() { a.scheduleExpiry(ctx, s, now, false) })
 		}
 		wg.Wait()
+		a.keep(s)
 		return s, nil
 	}
+}
+
+// keep holds on to the state a turn just stored, for the next turn. The
+// Redis state store's ETag is a version that each write bumps by one, so
+// the copy's is its read ETag plus one; with a store whose ETags are not
+// numbers no copy is kept, and every turn reads.
+func (a *Actor) keep(s *state) {
+	n, err := strconv.ParseInt(cmp.Or(s.etag, "0"), 10, 64)
+	if err != nil {
+		return
+	}
+	s.etag = strconv.FormatInt(n+1, 10)
+	a.stored.Store(s)
 }
 
 func currentID(s *state) string {

@@ -69,6 +69,53 @@ func TestATurnThatLosesTheRaceReRunsOnTheStoredState(t *testing.T) {
 	}
 }
 
+// A turn starts from what the activation's last turn stored, without
+// reading it again: a post after a post reads nothing.
+func TestATurnStartsFromWhatTheLastTurnStored(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	sc := daprtest.New()
+	a := newActor(t, sc, &now)
+	ctx := context.Background()
+	reads := sc.Reads("statestore", stateKey("b1"))
+	for i, id := range []string{"m1", "m2", "m3"} {
+		res, err := a.PostMessage(ctx, banners.Post{ID: id, Text: id, Queue: i > 0})
+		if err != nil || (res.Outcome != banners.OutcomeShown && res.Outcome != banners.OutcomeQueued) {
+			t.Fatalf("post %s: %+v %v", id, res, err)
+		}
+	}
+	if n := sc.Reads("statestore", stateKey("b1")) - reads; n != 0 {
+		t.Fatalf("three posts read the banner %d times, want 0", n)
+	}
+	if s := stored(t, sc); s.Current == nil || s.Current.ID != "m1" || len(s.Queue) != 2 {
+		t.Fatalf("stored: current %+v, queue %+v", s.Current, s.Queue)
+	}
+}
+
+// A refusal is decided on the stored state, not on the activation's copy:
+// another activation took the message down meanwhile, so the post shows.
+func TestARefusalIsDecidedOnTheStoredState(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	sc := daprtest.New()
+	a := newActor(t, sc, &now)
+	ctx := context.Background()
+	if res, err := a.PostMessage(ctx, banners.Post{ID: "m1", Text: "one"}); err != nil || res.Outcome != banners.OutcomeShown {
+		t.Fatalf("post m1: %+v %v", res, err)
+	}
+	other := New(a.d, "b1") // a second activation of the same banner
+	if _, err := other.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.PostMessage(ctx, banners.Post{ID: "m2", Text: "two"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != banners.OutcomeShown {
+		t.Fatalf("outcome %q (%s), want %q: the banner was free", res.Outcome, res.Reason, banners.OutcomeShown)
+	}
+}
+
 // stored is the banner's state as saved in the state store: what a test
 // checks right after a trigger, without a read that could change it.
 func stored(t *testing.T, sc *daprtest.Sidecar) state {

@@ -123,9 +123,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 
 	// What daprd calls: the Banner actors and the banner-updated events,
 	// which every replica fans out to its WebSocket clients.
-	// Activations are cheap (every turn reads the banner's state anyway)
-	// and each holds memory in daprd and here: a banner nobody calls is let
-	// go soon (docs/benchmarks.md, activations).
+	// Activations are cheap (the first turn reads the banner's state) and
+	// each holds memory in daprd and here: a banner nobody calls is let go
+	// soon (docs/benchmarks.md, activations).
 	host := daprhost.New(daprhost.Actors{IdleTimeout: cfg.IdleTimeout, ScanInterval: 10 * time.Second})
 	host.RegisterActor(daprhost.ActorType{Name: banners.ActorType, Activate: func(id string) daprhost.Activation { return banner.New(deps, id) }})
 	host.Subscribe(daprhost.Subscription{PubsubName: cfg.PubSub, Topic: banners.Topic, Route: "/events/banner-updated"}, func(data []byte) error {
