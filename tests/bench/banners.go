@@ -187,21 +187,13 @@ return 1`)
 // its own schedule whether or not earlier posts have returned, and times
 // each from when it was due (a late start counts against the post).
 func openLoopPosts(ctx context.Context, hc *http.Client, app string, ids []string, rate float64) (result, error) {
-	interval := time.Duration(float64(time.Second) / rate)
 	res := result{name: fmt.Sprintf("banner actors, open loop %.0f/s", rate), latencies: make([]time.Duration, len(ids))}
 	codes := make([]int, len(ids))
 	errs := make([]error, len(ids))
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i, id := range ids {
-		due := start.Add(time.Duration(i) * interval)
-		time.Sleep(time.Until(due))
-		wg.Go(func() {
-			codes[i], errs[i] = call(ctx, hc, http.MethodPost, app+"/v1/banners/"+id+"/messages", banners.Post{Text: "benchmark message"})
-			res.latencies[i] = time.Since(due)
-		})
-	}
-	wg.Wait()
+	atRate(len(ids), rate, func(i int, due time.Time) {
+		codes[i], errs[i] = call(ctx, hc, http.MethodPost, app+"/v1/banners/"+ids[i]+"/messages", banners.Post{Text: "benchmark message"})
+		res.latencies[i] = time.Since(due)
+	})
 	for i, code := range codes {
 		if errs[i] != nil {
 			return res, fmt.Errorf("%s: %w", ids[i], errs[i])

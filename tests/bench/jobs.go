@@ -118,32 +118,25 @@ func openLoopRun(ctx context.Context, producer string, rdb redis.UniversalClient
 	// Clients of an API keep their connections; Go's default keeps two
 	// per host, and the rest would pay a TCP handshake per job.
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
-	interval := time.Duration(float64(time.Second) / rate)
 	ids := make([]string, n)
 	errs := make(chan error, n)
-	var wg sync.WaitGroup
-	start := time.Now()
 	body := []byte(`{"type":"` + contract.TypeWorkSimulate + `","payload":{}}`)
-	for i := range n {
-		time.Sleep(time.Until(start.Add(time.Duration(i) * interval)))
-		wg.Go(func() {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, producer+"/v1/jobs", bytes.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+localstack.DevAPIKey)
-			resp, err := client.Do(req)
-			if err != nil {
-				errs <- err
-				return
-			}
-			defer resp.Body.Close()
-			var out struct{ ID string }
-			if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusAccepted {
-				errs <- fmt.Errorf("submit: %s %v", resp.Status, err)
-				return
-			}
-			ids[i] = out.ID
-		})
-	}
-	wg.Wait()
+	atRate(n, rate, func(i int, _ time.Time) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, producer+"/v1/jobs", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+localstack.DevAPIKey)
+		resp, err := client.Do(req)
+		if err != nil {
+			errs <- err
+			return
+		}
+		defer resp.Body.Close()
+		var out struct{ ID string }
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusAccepted {
+			errs <- fmt.Errorf("submit: %s %v", resp.Status, err)
+			return
+		}
+		ids[i] = out.ID
+	})
 	close(errs)
 	if err := <-errs; err != nil {
 		return result{}, result{}, err

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -135,6 +136,21 @@ func processesIn(pgids []int) []int {
 
 func intFlag(fs *flag.FlagSet, name string, def int, usage string) *int {
 	return fs.Int(name, def, usage)
+}
+
+// atRate calls fn(i, due) for i in [0, n) at rate per second, each in its
+// own goroutine at its due time whether or not earlier calls have
+// returned (an open loop), and returns once all have.
+func atRate(n int, rate float64, fn func(i int, due time.Time)) {
+	interval := time.Duration(float64(time.Second) / rate)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range n {
+		due := start.Add(time.Duration(i) * interval)
+		time.Sleep(time.Until(due))
+		wg.Go(func() { fn(i, due) })
+	}
+	wg.Wait()
 }
 
 // envFlag is a flag of KEY=VALUE pairs, comma-separated, added to an app's

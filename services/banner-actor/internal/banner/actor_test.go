@@ -69,13 +69,20 @@ func TestATurnThatLosesTheRaceReRunsOnTheStoredState(t *testing.T) {
 	}
 }
 
+// stillBanner is newActor on a sidecar of its own, at a clock that never
+// moves: for tests of turns, not of time.
+func stillBanner(t *testing.T) (*Actor, *daprtest.Sidecar) {
+	t.Helper()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	sc := daprtest.New()
+	return newActor(t, sc, &now), sc
+}
+
 // A turn starts from what the activation's last turn stored, without
 // reading it again: a post after a post reads nothing.
 func TestATurnStartsFromWhatTheLastTurnStored(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	sc := daprtest.New()
-	a := newActor(t, sc, &now)
+	a, sc := stillBanner(t)
 	ctx := context.Background()
 	reads := sc.Reads("statestore", stateKey("b1"))
 	for i, id := range []string{"m1", "m2", "m3"} {
@@ -96,9 +103,7 @@ func TestATurnStartsFromWhatTheLastTurnStored(t *testing.T) {
 // another activation took the message down meanwhile, so the post shows.
 func TestARefusalIsDecidedOnTheStoredState(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	sc := daprtest.New()
-	a := newActor(t, sc, &now)
+	a, _ := stillBanner(t)
 	ctx := context.Background()
 	if res, err := a.PostMessage(ctx, banners.Post{ID: "m1", Text: "one"}); err != nil || res.Outcome != banners.OutcomeShown {
 		t.Fatalf("post m1: %+v %v", res, err)
