@@ -12,6 +12,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	dapr "github.com/dapr/go-sdk/client"
 	"google.golang.org/grpc/codes"
@@ -31,6 +32,9 @@ type Sidecar struct {
 	// SchedulerDown makes reminder calls fail, as while the Dapr scheduler
 	// is away.
 	SchedulerDown bool
+	// PubSubDown makes publishes fail, as while the broker is away; it may
+	// change while other goroutines publish.
+	PubSubDown atomic.Bool
 
 	mu        sync.Mutex
 	values    map[string][]byte
@@ -180,6 +184,9 @@ func (s *Sidecar) apply(store string, ops []*dapr.StateOperation) error {
 
 // PublishEvent records the event; data is sent as JSON unless it is bytes.
 func (s *Sidecar) PublishEvent(_ context.Context, pubsub, topic string, data any, _ ...dapr.PublishEventOption) error {
+	if s.PubSubDown.Load() {
+		return status.Error(codes.Unavailable, "pubsub unavailable")
+	}
 	raw, ok := data.([]byte)
 	if !ok {
 		var err error

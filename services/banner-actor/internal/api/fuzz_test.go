@@ -115,7 +115,7 @@ func fuzzServer(f *testing.F, log *slog.Logger) (http.Handler, []Route) {
 	m := observability.NewMetrics()
 	index := banner.NewIndex(sc, "statestore", 10)
 	deps := &banner.Deps{
-		Dapr: sc, StateStore: "statestore", PubSub: "pubsub", Display: time.Minute, MaxQueue: 3, HistorySize: 5,
+		Dapr: sc, StateStore: "statestore", Events: banner.NewEvents(sc, "pubsub", 16, log, m.Registry), Display: time.Minute, MaxQueue: 3, HistorySize: 5,
 		Index: index, Log: log, Now: time.Now, Metrics: banner.NewMetrics(m.Registry),
 	}
 	sc.Actor = hostActors(deps)

@@ -28,7 +28,7 @@ func TestReadsAreNotRateLimited(t *testing.T) {
 	m := observability.NewMetrics()
 	index := banner.NewIndex(sc, "statestore", 10)
 	sc.Actor = hostActors(&banner.Deps{
-		Dapr: sc, StateStore: "statestore", PubSub: "pubsub", Display: time.Minute, MaxQueue: 3, HistorySize: 5,
+		Dapr: sc, StateStore: "statestore", Events: banner.NewEvents(sc, "pubsub", 16, log, m.Registry), Display: time.Minute, MaxQueue: 3, HistorySize: 5,
 		Index: index, Log: log, Now: time.Now, Metrics: banner.NewMetrics(m.Registry),
 	})
 	keys := apikey.NewKeys(daprtest.Secrets{"c": "key"}, "store", "api-keys", log, m.Registry)

@@ -50,7 +50,7 @@ func stateKey(id string) string { return "banner/" + id }
 type Deps struct {
 	Dapr        dapr.Client
 	StateStore  string        // state store of each banner's state (the actor state store)
-	PubSub      string        // pub/sub component for banner-updated events
+	Events      *Events       // publishes banner-updated events, retrying failed ones
 	Display     time.Duration // how long a message shows
 	MaxQueue    int           // pending messages per banner
 	HistorySize int           // expired messages kept
@@ -296,10 +296,7 @@ func (a *Actor) announce(ctx context.Context, s *state) {
 	})
 	for _, ev := range s.changes {
 		data, _ := json.Marshal(ev)
-		if err := a.d.Dapr.PublishEvent(ctx, a.d.PubSub, banners.Topic, data, dapr.PublishEventWithContentType("application/json")); err != nil {
-			// The state is stored; viewers catch up on the next event or GET.
-			a.d.Log.Warn("publish banner event", "banner", a.ID(), "version", ev.Version, "error", err)
-		}
+		a.d.Events.Publish(ctx, a.ID(), ev.Version, data)
 	}
 	s.changes, s.lateBy = nil, nil
 }

@@ -22,7 +22,7 @@ func newActor(t *testing.T, sc *daprtest.Sidecar, now *time.Time) *Actor {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d := &Deps{
-		Dapr: sc, StateStore: "statestore", PubSub: "pubsub", Display: time.Minute, MaxQueue: 3, HistorySize: 10,
+		Dapr: sc, StateStore: "statestore", Events: NewEvents(sc, "pubsub", 16, log, prometheus.NewRegistry()), Display: time.Minute, MaxQueue: 3, HistorySize: 10,
 		Index: NewIndex(sc, "statestore", 100), Log: log, Now: func() time.Time { return *now },
 		Metrics: NewMetrics(prometheus.NewRegistry()),
 	}

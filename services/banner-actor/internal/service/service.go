@@ -88,6 +88,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, []any, error) {
 type App struct {
 	server *httpserver.Server
 	hub    *realtime.Hub
+	events *banner.Events
 	log    *slog.Logger
 }
 
@@ -104,8 +105,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 		return nil, nil, err
 	}
 	index := banner.NewIndex(client, cfg.StateStore, cfg.IndexPageSize)
+	events := banner.NewEvents(client, cfg.PubSub, eventRetryQueue, log, metrics.Registry)
 	deps := &banner.Deps{
-		Dapr: client, StateStore: cfg.StateStore, PubSub: cfg.PubSub, Display: cfg.Display, MaxQueue: cfg.MaxQueue,
+		Dapr: client, StateStore: cfg.StateStore, Events: events, Display: cfg.Display, MaxQueue: cfg.MaxQueue,
 		HistorySize: cfg.HistorySize, Index: index, Log: log, Now: time.Now,
 		Metrics: banner.NewMetrics(metrics.Registry),
 	}
@@ -139,8 +141,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error
 	mux.Method(http.MethodGet, "/*", ui.Handler())
 
 	srv := httpserver.New(fmt.Sprintf(":%d", cfg.Port), mux, log, cfg.ShutdownGrace)
-	return &App{server: srv, hub: hub, log: log}, func() { client.Close() }, nil
+	return &App{server: srv, hub: hub, events: events, log: log}, func() { client.Close() }, nil
 }
+
+// eventRetryQueue is how many banner-updated events whose publish failed
+// wait for a retry (a few KB each): a broker outage of minutes under load.
+const eventRetryQueue = 10_000
 
 // Run serves until ctx ends, then closes the WebSockets and drains the
 // other requests.
@@ -149,5 +155,14 @@ func (a *App) Run(ctx context.Context) error {
 		<-ctx.Done()
 		a.hub.Close()
 	}()
-	return a.server.Run(ctx)
+	// Events whose publish failed are retried until the stop, then get
+	// one last attempt before the sidecar client is closed.
+	retried := make(chan struct{})
+	go func() {
+		defer close(retried)
+		a.events.Run(ctx, 2*time.Second)
+	}()
+	err := a.server.Run(ctx)
+	<-retried
+	return err
 }
