@@ -115,19 +115,33 @@ func replicasWithin(t *testing.T, kubeconfig, namespace, name string, what strin
 	return err
 }
 
-// saveLogs copies every pod's logs to .local/e2e-logs for the CI artifact.
+// saveLogs copies the logs of every pod of the platform's namespace and of
+// the control planes beside it (Dapr, KEDA) to .local/e2e-logs for the CI
+// artifact, with each namespace's pods and events.
 func saveLogs(t *testing.T, kubeconfig, namespace string) {
 	dir := "../../.local/e2e-logs"
 	_ = os.MkdirAll(dir, 0o755)
-	out, err := exec.Command("kubectl", "--kubeconfig", kubeconfig, "-n", namespace, "get", "pods", "-o", "name").Output()
-	if err != nil {
-		t.Logf("listing pods for logs: %v", err)
-		return
+	kubectl := func(args ...string) ([]byte, error) {
+		return exec.Command("kubectl", append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
 	}
-	for _, pod := range strings.Fields(string(out)) {
-		logs, _ := exec.Command("kubectl", "--kubeconfig", kubeconfig, "-n", namespace, "logs", pod, "--all-containers").CombinedOutput()
-		_ = os.WriteFile(dir+"/"+strings.ReplaceAll(pod, "/", "_")+".log", logs, 0o644)
+	for _, ns := range []string{namespace, "dapr-system", "keda"} {
+		out, err := exec.Command("kubectl", "--kubeconfig", kubeconfig, "-n", ns, "get", "pods", "-o", "name").Output()
+		if err != nil {
+			t.Logf("listing pods of %s for logs: %v", ns, err)
+			continue
+		}
+		for _, pod := range strings.Fields(string(out)) {
+			logs, _ := kubectl("-n", ns, "logs", pod, "--all-containers")
+			_ = os.WriteFile(dir+"/"+ns+"_"+strings.ReplaceAll(pod, "/", "_")+".log", logs, 0o644)
+			if prev, err := kubectl("-n", ns, "logs", pod, "--all-containers", "--previous"); err == nil {
+				_ = os.WriteFile(dir+"/"+ns+"_"+strings.ReplaceAll(pod, "/", "_")+".previous.log", prev, 0o644)
+			}
+		}
+		state, _ := kubectl("-n", ns, "get", "pods,events", "-o", "wide")
+		_ = os.WriteFile(dir+"/"+ns+"_state.txt", state, 0o644)
 	}
+	api, _ := kubectl("get", "apiservice", "v1beta1.external.metrics.k8s.io", "-o", "yaml")
+	_ = os.WriteFile(dir+"/apiservice_external_metrics.yaml", api, 0o644)
 }
 
 // httpPort is the container port named "http" of a Deployment's pods: the

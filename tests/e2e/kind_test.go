@@ -114,9 +114,9 @@ func TestScenarioOnKind(t *testing.T) {
 		// Past one replica the HPA scales, on the queue length KEDA's
 		// metrics server answers: it must be serving first.
 		retry.DoWithRetry(t, "external metrics API available", 60, 5*time.Second, func() (string, error) {
-			got, err := k8s.RunKubectlAndGetOutputE(t, opts, "get", "apiservice", "v1beta1.external.metrics.k8s.io", "-o", `jsonpath={.status.conditions[?(@.type=="Available")].status}`)
-			if err != nil || got != "True" {
-				return "", fmt.Errorf("Available=%q: %v", got, err)
+			got, err := k8s.RunKubectlAndGetOutputE(t, opts, "get", "apiservice", "v1beta1.external.metrics.k8s.io", "-o", `jsonpath={.status.conditions[?(@.type=="Available")].status} {.status.conditions[?(@.type=="Available")].message}`)
+			if status, _, _ := strings.Cut(got, " "); err != nil || status != "True" {
+				return "", fmt.Errorf("Available: %q: %v", got, err)
 			}
 			return "", nil
 		})

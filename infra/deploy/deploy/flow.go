@@ -63,6 +63,10 @@ func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 	default:
 		err = fmt.Errorf("output flavor %q: want azure or kind", o.Flavor)
 	}
+	if err == nil {
+		// infra/modules/keda's default namespace, which both environments keep.
+		err = WaitForKEDAMetrics(ctx, kubeconfig, "keda", d.cfg.Stdout)
+	}
 	if err != nil {
 		return o, err
 	}

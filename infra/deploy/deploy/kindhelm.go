@@ -217,7 +217,7 @@ func (d *Deployer) deployKindWithHelm(ctx context.Context) (Outputs, error) {
 		return o, err
 	}
 	offline := OfflineNode()
-	p := &progress{w: d.cfg.Stdout, n: 8, start: time.Now()}
+	p := &progress{w: d.cfg.Stdout, n: 9, start: time.Now()}
 	fmt.Fprintf(d.cfg.Stdout, "kind environment through Helm (%s=helm): cluster %s, offline node %v\n", ProvisionerEnv, o.ClusterName, offline)
 	var kubeconfig string
 	if err := p.step("kind cluster "+o.ClusterName, func() (err error) {
@@ -257,6 +257,11 @@ func (d *Deployer) deployKindWithHelm(ctx context.Context) (Outputs, error) {
 		}); err != nil {
 			return o, err
 		}
+	}
+	if err := p.step("KEDA's external metrics API", func() error {
+		return WaitForKEDAMetrics(ctx, kubeconfig, pins.Keda.Namespace, d.cfg.Stdout)
+	}); err != nil {
+		return o, err
 	}
 	return o, p.step("chart airdisplay", func() error { return d.HelmInstall(ctx, o, kubeconfig) })
 }
