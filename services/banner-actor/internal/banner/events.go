@@ -91,22 +91,23 @@ func (e *Events) Run(ctx context.Context, grace time.Duration) {
 }
 
 // retry publishes q, waiting longer after each failure, until it goes
-// through (true) or ctx ends (false).
+// through (true) or ctx ends (false). Its first attempt is at once: after
+// an outage the queue drains as fast as the broker takes it.
 func (e *Events) retry(ctx context.Context, q queued) bool {
 	wait := e.Backoff
-	for attempt := 1; ; attempt++ {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(wait):
-		}
+	for attempt := 2; ; attempt++ { // the first was Publish's
 		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err := e.send(actx, q.data)
 		cancel()
 		if err == nil {
 			e.retried.Inc()
-			e.log.Info("banner event published on retry", "banner", q.bannerID, "version", q.version, "attempts", attempt+1)
+			e.log.Info("banner event published on retry", "banner", q.bannerID, "version", q.version, "attempts", attempt)
 			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(wait):
 		}
 		wait = min(wait*2, e.MaxBackoff)
 	}
