@@ -64,8 +64,7 @@ func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 		err = fmt.Errorf("output flavor %q: want azure or kind", o.Flavor)
 	}
 	if err == nil {
-		// infra/modules/keda's default namespace, which both environments keep.
-		err = WaitForKEDAMetrics(ctx, kubeconfig, "keda", d.cfg.Stdout)
+		err = WaitForKEDAMetrics(ctx, kubeconfig, d.cfg.Stdout, nil)
 	}
 	if err != nil {
 		return o, err

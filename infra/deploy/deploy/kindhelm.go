@@ -249,17 +249,29 @@ func (d *Deployer) deployKindWithHelm(ctx context.Context) (Outputs, error) {
 	}); err != nil {
 		return o, err
 	}
+	run := func(args ...string) error {
+		cmd := exec.CommandContext(ctx, helm, args...)
+		cmd.Stdout, cmd.Stderr = d.cfg.Stdout, d.cfg.Stdout
+		return cmd.Run()
+	}
+	var kedaRelease Release
 	for _, r := range KindReleases(d.cfg.EnvDir, d.cfg.RepoRoot, daprChart, kedaChart, pins, o.Namespace, o.JobsQueueName, offline) {
+		if r.Name == pins.Keda.Release {
+			kedaRelease = r
+		}
 		if err := p.step(fmt.Sprintf("release %s (namespace %s)", r.Name, r.Namespace), func() error {
-			cmd := exec.CommandContext(ctx, helm, HelmArgs(r, kubeconfig)...)
-			cmd.Stdout, cmd.Stderr = d.cfg.Stdout, d.cfg.Stdout
-			return cmd.Run()
+			return run(HelmArgs(r, kubeconfig)...)
 		}); err != nil {
 			return o, err
 		}
 	}
 	if err := p.step("KEDA's external metrics API", func() error {
-		return WaitForKEDAMetrics(ctx, kubeconfig, pins.Keda.Namespace, d.cfg.Stdout)
+		return WaitForKEDAMetrics(ctx, kubeconfig, d.cfg.Stdout, func() error {
+			if err := run("uninstall", kedaRelease.Name, "--namespace", kedaRelease.Namespace, "--wait", "--kubeconfig", kubeconfig); err != nil {
+				return err
+			}
+			return run(HelmArgs(kedaRelease, kubeconfig)...)
+		})
 	}); err != nil {
 		return o, err
 	}
