@@ -125,6 +125,9 @@ func saveLogs(t *testing.T, kubeconfig, namespace string) {
 		return exec.Command("kubectl", append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
 	}
 	for _, ns := range []string{namespace, "dapr-system", "keda"} {
+		if ns == "" {
+			continue
+		}
 		out, err := exec.Command("kubectl", "--kubeconfig", kubeconfig, "-n", ns, "get", "pods", "-o", "name").Output()
 		if err != nil {
 			t.Logf("listing pods of %s for logs: %v", ns, err)

@@ -61,7 +61,13 @@ func TestScenarioOnKind(t *testing.T) {
 
 	defer test_structure.RunTestStage(t, "teardown", func() {
 		d := newDeployer()
-		saveLogs(t, test_structure.LoadString(t, workDir, "kubeconfig"), test_structure.LoadString(t, workDir, "namespace"))
+		// A setup that failed mid-deploy may not have saved the namespace:
+		// the control planes' logs are still saved and the cluster deleted.
+		ns := ""
+		if test_structure.IsTestDataPresent(t, test_structure.FormatTestDataPath(workDir, "namespace")) {
+			ns = test_structure.LoadString(t, workDir, "namespace")
+		}
+		saveLogs(t, test_structure.LoadString(t, workDir, "kubeconfig"), ns)
 		if err := d.Destroy(ctx); err != nil {
 			t.Error(err)
 		}
@@ -83,10 +89,12 @@ func TestScenarioOnKind(t *testing.T) {
 		}
 		test_structure.SaveString(t, workDir, "kubeconfig", kubeconfig)
 		o, err := d.Deploy(ctx)
+		if o.Namespace != "" {
+			test_structure.SaveString(t, workDir, "namespace", o.Namespace)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		test_structure.SaveString(t, workDir, "namespace", o.Namespace)
 	})
 	if len(failed) > 0 {
 		t.FailNow() // nothing to validate without a deployment
