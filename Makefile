@@ -114,7 +114,7 @@ bench-jobs: deps dapr ## Jobs/s and latency of the Dapr job pipeline (backlog an
 	cd tests && go run ./bench jobs -n $(BENCH_JOBS)
 
 .PHONY: bench-banners
-bench-banners: deps dapr ## Banner posts/s (closed and open loop) vs. a Redis Lua check-and-set; 100k activations with peak RSS
+bench-banners: deps dapr ## Banner posts/s (closed and open loop) vs. a read through the actor, a bare actor call and a Redis Lua check-and-set; 100k activations with peak RSS
 	cd tests && go run ./bench banners -banners $(BENCH_BANNERS) -activations $(BENCH_ACTIVATIONS) -env '$(BENCH_BANNERS_ENV)'
 
 FUZZTIME ?= 30s

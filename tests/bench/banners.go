@@ -20,8 +20,10 @@ import (
 	"github.com/airdisplay/platform/tests/localstack"
 )
 
-// benchBanners posts one message to each of N registered banners from C
-// concurrent clients through the REST API and the Banner actors, then does
+// benchBanners first measures the floor under a post (a read through the
+// actor over the same hops, and the same read as a bare actor call), then
+// posts one message to each of N registered banners from C concurrent
+// clients through the REST API and the Banner actors, then does
 // the same check-and-set directly on Redis with a Lua script (the
 // lock-based design the actors replace); then activates many distinct
 // banners and reports time and peak memory of banner-actor and its sidecar.
@@ -65,8 +67,61 @@ func benchBanners(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("  registered in %s\n", time.Since(t0).Round(time.Millisecond))
 
-	fmt.Printf("actor path: one post to each of %d banners from %d clients…\n", *n, *clients)
+	// As in the jobs' open loop: connections enough for every call in flight.
+	ohc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}, Timeout: 30 * time.Second}
+	token := app.Env()["DAPR_API_TOKEN"]
+
+	// Before the posts, whose expiries 60 s later would load the machine:
+	// the floor under any post on this machine, the same hops (REST →
+	// banner-actor → daprd → placement → the actor's turn and back) with
+	// one state read and no write, event, timer or reminder.
+	fmt.Printf("floor: one read through the actor per banner (GET /v1/banners/{id}), %d clients, then open loop %.0f/s…\n", *clients, *openRate)
 	cpu := startCPU(s)
+	read, err := parallel(ctx, ids, *clients, func(id string) (int, error) {
+		return call(ctx, hc, http.MethodGet, app.URL()+"/v1/banners/"+id, nil)
+	})
+	if err != nil {
+		return err
+	}
+	read.name = "read through the actor (same hops, one state read)"
+	cpu.print("reads: where the CPU went", read.elapsed, runtime.NumCPU())
+	openRead, err := openLoop(openIDs, *openRate, http.StatusOK, func(id string) (int, error) {
+		return call(ctx, ohc, http.MethodGet, app.URL()+"/v1/banners/"+id, nil)
+	})
+	if err != nil {
+		return err
+	}
+	openRead.name = fmt.Sprintf("read through the actor, open loop %.0f/s", *openRate)
+
+	// Dapr's own yardstick (its published actor figure): the same read as
+	// a bare actor call, straight to daprd's actor API, without the REST hop.
+	fmt.Printf("floor: the same read as a bare actor call, straight to daprd, %d clients, then open loop %.0f/s…\n", *clients, *openRate)
+	bare := func(id string) (int, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, app.DaprURL()+"/v1.0/actors/"+banners.ActorType+"/"+id+"/method/Get", nil)
+		req.Header.Set("dapr-api-token", token)
+		resp, err := ohc.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return resp.StatusCode, fmt.Errorf("actor Get: %s", resp.Status)
+		}
+		return http.StatusOK, nil
+	}
+	direct, err := parallel(ctx, ids, *clients, bare)
+	if err != nil {
+		return err
+	}
+	direct.name = "bare actor call (straight to daprd, one state read)"
+	openDirect, err := openLoop(openIDs, *openRate, http.StatusOK, bare)
+	if err != nil {
+		return err
+	}
+	openDirect.name = fmt.Sprintf("bare actor call, open loop %.0f/s", *openRate)
+
+	fmt.Printf("actor path: one post to each of %d banners from %d clients…\n", *n, *clients)
+	cpu = startCPU(s)
 	actor, err := parallel(ctx, ids, *clients, func(id string) (int, error) {
 		return call(ctx, hc, http.MethodPost, app.URL()+"/v1/banners/"+id+"/messages", banners.Post{Text: "benchmark message"})
 	})
@@ -100,7 +155,6 @@ return 1`)
 	// expiry reminder with the Dapr scheduler, straight to daprd.
 	fmt.Printf("limit: one reminder registration per banner, straight to daprd, %d clients…\n", *clients)
 	cpu = startCPU(s)
-	token := app.Env()["DAPR_API_TOKEN"]
 	rem, err := parallel(ctx, ids, *clients, func(id string) (int, error) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPut, app.DaprURL()+"/v1.0/actors/"+banners.ActorType+"/"+id+"/reminders/bench", strings.NewReader(`{"dueTime":"1h"}`))
 		req.Header.Set("dapr-api-token", token)
@@ -121,13 +175,16 @@ return 1`)
 	cpu.print("reminders alone: where the CPU went", rem.elapsed, runtime.NumCPU())
 	fmt.Printf("open loop: %.0f posts/s for %s, each to its own banner…\n", *openRate, *openFor)
 	cpu = startCPU(s)
-	// As in the jobs' open loop: connections enough for every post in flight.
-	open, err := openLoopPosts(ctx, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}, Timeout: 30 * time.Second}, app.URL(), openIDs, *openRate)
+	open, err := openLoop(openIDs, *openRate, http.StatusCreated, func(id string) (int, error) {
+		return call(ctx, ohc, http.MethodPost, app.URL()+"/v1/banners/"+id+"/messages", banners.Post{Text: "benchmark message"})
+	})
 	if err != nil {
 		return err
 	}
+	open.name = fmt.Sprintf("banner actors, open loop %.0f/s", *openRate)
 	cpu.print("open loop: where the CPU went", open.elapsed, runtime.NumCPU())
-	printTable(fmt.Sprintf("Banner posts: %d banners, %d clients (accepted posts; the open loop's rate is the offered one)", *n, *clients), "posts", actor, open, base, rem)
+
+	printTable(fmt.Sprintf("Banner posts: %d banners, %d clients (accepted posts; the open loop's rate is the offered one)", *n, *clients), "calls", actor, open, read, openRead, direct, openDirect, base, rem)
 	fmt.Printf("\nratio actors/lua throughput: %.3f\n", actor.rate()/base.rate())
 
 	fmt.Printf("\nactivating %d distinct banners (GET through the actor)…\n", *activations)
@@ -183,27 +240,28 @@ return 1`)
 	return nil
 }
 
-// openLoopPosts posts one message to each banner at a fixed rate, each on
-// its own schedule whether or not earlier posts have returned, and times
-// each from when it was due (a late start counts against the post).
-func openLoopPosts(ctx context.Context, hc *http.Client, app string, ids []string, rate float64) (result, error) {
-	res := result{name: fmt.Sprintf("banner actors, open loop %.0f/s", rate), latencies: make([]time.Duration, len(ids))}
+// openLoop calls fn for each id at a fixed rate, each on its own schedule
+// whether or not earlier calls have returned, and times each from when it
+// was due (a late start counts against the call). Every call must answer
+// want.
+func openLoop(ids []string, rate float64, want int, fn func(id string) (int, error)) (result, error) {
+	res := result{latencies: make([]time.Duration, len(ids))}
 	codes := make([]int, len(ids))
 	errs := make([]error, len(ids))
 	atRate(len(ids), rate, func(i int, due time.Time) {
-		codes[i], errs[i] = call(ctx, hc, http.MethodPost, app+"/v1/banners/"+ids[i]+"/messages", banners.Post{Text: "benchmark message"})
+		codes[i], errs[i] = fn(ids[i])
 		res.latencies[i] = time.Since(due)
 	})
 	for i, code := range codes {
 		if errs[i] != nil {
 			return res, fmt.Errorf("%s: %w", ids[i], errs[i])
 		}
-		if code == http.StatusCreated {
+		if code == want {
 			res.n++
 		}
 	}
 	if res.n != len(ids) {
-		return res, fmt.Errorf("open loop: %d of %d posts shown", res.n, len(ids))
+		return res, fmt.Errorf("open loop: %d of %d calls answered %d", res.n, len(ids), want)
 	}
 	// The rate column shows the offered rate, not what was achieved.
 	res.elapsed = time.Duration(float64(len(ids)) / rate * float64(time.Second))

@@ -2,7 +2,7 @@
 // figure beside a baseline measured in the same run:
 //
 //	go run ./bench jobs     # Dapr job pipeline vs. raw AMQP on the same RabbitMQ
-//	go run ./bench banners  # Banner actor posts vs. a Redis Lua check-and-set; 100k activations
+//	go run ./bench banners  # Banner actor posts vs. a read through the actor, a bare actor call and a Redis Lua check-and-set; 100k activations
 //
 // Figures are printed, never asserted. `make bench` runs both.
 package main
