@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +105,19 @@ func TestKindCluster(t *testing.T) {
 		if err != nil {
 			logUnreadyPods(ctx, t, client, "kube-system")
 			t.Fatal(err)
+		}
+	})
+
+	// KEDA's metrics API (an aggregated API) must be reached at its pod,
+	// not at a cluster IP kube-proxy may not have written yet
+	// (kindcluster.DefaultConfig).
+	step("API server routes aggregated APIs to pods", func() {
+		pods, err := client.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{LabelSelector: "component=kube-apiserver"})
+		if err != nil || len(pods.Items) != 1 {
+			t.Fatalf("kube-apiserver pods: %v (%d)", err, len(pods.Items))
+		}
+		if cmd := pods.Items[0].Spec.Containers[0].Command; !slices.Contains(cmd, "--enable-aggregator-routing=true") {
+			t.Errorf("kube-apiserver runs without --enable-aggregator-routing=true: %v", cmd)
 		}
 	})
 

@@ -64,7 +64,7 @@ func (d *Deployer) Deploy(ctx context.Context) (Outputs, error) {
 		err = fmt.Errorf("output flavor %q: want azure or kind", o.Flavor)
 	}
 	if err == nil {
-		err = WaitForKEDAMetrics(ctx, kubeconfig, d.cfg.Stdout, nil)
+		err = WaitForKEDAMetrics(ctx, kubeconfig, d.cfg.Stdout)
 	}
 	if err != nil {
 		return o, err

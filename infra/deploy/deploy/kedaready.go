@@ -19,34 +19,18 @@ const externalMetricsAPI = "v1beta1.external.metrics.k8s.io"
 // to load them, and the metrics server mounts them).
 const kedaWait = 3 * time.Minute
 
-// WaitForKEDAMetrics waits until KEDA's external metrics API is Available:
-// `helm --wait` and Terraform's helm_release only wait for pods to be
-// ready. Some fresh installs here (two CI runs of five on 2026-12-07) came
-// up with every KEDA pod ready and the metrics server answering 404 for
-// its own API group, for good: restarting KEDA's pods did not change it,
-// a reinstall of the release (its certificates already made) did, at
-// once. So when reinstall is given (the Helm flow) and the API is not
-// Available within kedaWait, the release is reinstalled once; without it
-// (Terraform's flows) the deploy fails naming the condition. Its message
-// is printed at each change.
-func WaitForKEDAMetrics(ctx context.Context, kubeconfig string, out io.Writer, reinstall func() error) error {
-	return waitForKEDAMetrics(ctx, kubeconfig, out, kedaWait, reinstall)
+// WaitForKEDAMetrics waits until KEDA's external metrics API is Available,
+// printing its condition at each change: `helm --wait` and Terraform's
+// helm_release only wait for pods to be ready. On kind the API server
+// reaches it at the metrics server's pod (kindcluster.DefaultConfig says
+// why); a deploy whose API stays unavailable fails naming the condition.
+func WaitForKEDAMetrics(ctx context.Context, kubeconfig string, out io.Writer) error {
+	return waitForKEDAMetrics(ctx, kubeconfig, out, kedaWait)
 }
 
-func waitForKEDAMetrics(ctx context.Context, kubeconfig string, out io.Writer, limit time.Duration, reinstall func() error) error {
-	msg, err := waitAPIService(ctx, kubeconfig, out, limit)
-	if err == nil {
-		return nil
-	}
-	if reinstall == nil {
-		return fmt.Errorf("KEDA's %s is not Available: %s: %w (reinstalling the keda release has fixed this)", externalMetricsAPI, msg, err)
-	}
-	fmt.Fprintf(out, "KEDA: %s still unavailable after %s (%s); reinstalling the release once\n", externalMetricsAPI, limit, msg)
-	if err := reinstall(); err != nil {
-		return fmt.Errorf("reinstall KEDA: %w", err)
-	}
-	if msg, err = waitAPIService(ctx, kubeconfig, out, limit); err != nil {
-		return fmt.Errorf("KEDA's %s is not Available after a reinstall: %s: %w", externalMetricsAPI, msg, err)
+func waitForKEDAMetrics(ctx context.Context, kubeconfig string, out io.Writer, limit time.Duration) error {
+	if msg, err := waitAPIService(ctx, kubeconfig, out, limit); err != nil {
+		return fmt.Errorf("KEDA's %s is not Available: %s: %w", externalMetricsAPI, msg, err)
 	}
 	return nil
 }

@@ -254,11 +254,7 @@ func (d *Deployer) deployKindWithHelm(ctx context.Context) (Outputs, error) {
 		cmd.Stdout, cmd.Stderr = d.cfg.Stdout, d.cfg.Stdout
 		return cmd.Run()
 	}
-	var kedaRelease Release
 	for _, r := range KindReleases(d.cfg.EnvDir, d.cfg.RepoRoot, daprChart, kedaChart, pins, o.Namespace, o.JobsQueueName, offline) {
-		if r.Name == pins.Keda.Release {
-			kedaRelease = r
-		}
 		if err := p.step(fmt.Sprintf("release %s (namespace %s)", r.Name, r.Namespace), func() error {
 			return run(HelmArgs(r, kubeconfig)...)
 		}); err != nil {
@@ -266,12 +262,7 @@ func (d *Deployer) deployKindWithHelm(ctx context.Context) (Outputs, error) {
 		}
 	}
 	if err := p.step("KEDA's external metrics API", func() error {
-		return WaitForKEDAMetrics(ctx, kubeconfig, d.cfg.Stdout, func() error {
-			if err := run("uninstall", kedaRelease.Name, "--namespace", kedaRelease.Namespace, "--wait", "--kubeconfig", kubeconfig); err != nil {
-				return err
-			}
-			return run(HelmArgs(kedaRelease, kubeconfig)...)
-		})
+		return WaitForKEDAMetrics(ctx, kubeconfig, d.cfg.Stdout)
 	}); err != nil {
 		return o, err
 	}

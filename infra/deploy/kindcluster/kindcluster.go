@@ -37,7 +37,8 @@ type Options struct {
 	DockerMode engine.Mode
 	// CacheDir is the node image cache; default kindnode.DefaultCacheDir().
 	CacheDir string
-	// Config is a kind v1alpha4 Cluster config (YAML); empty for one node.
+	// Config is a kind v1alpha4 Cluster config (YAML); empty for
+	// DefaultConfig.
 	Config []byte
 	Log    io.Writer
 }
@@ -54,6 +55,33 @@ type Cluster struct {
 
 	provider *cluster.Provider
 }
+
+// DefaultConfig is one node whose API server reaches aggregated APIs (KEDA's
+// external metrics) and webhooks at their pods' addresses instead of their
+// Services' cluster IPs (--enable-aggregator-routing).
+//
+// Why: a Service's cluster IP works only once kube-proxy has written its
+// rules. The API server checks a new APIService at once, and on a loaded
+// machine that check can come first; its connection then leaves the node
+// for the outside network. Where something out there answers any HTTPS
+// connection (here, the sandbox's egress filter answers 404), the
+// connection succeeds, and the API server keeps it open and sends every
+// later check down it, so the APIService stays unavailable ("bad status
+// … 404") although the metrics server answers 200 through the same
+// cluster IP. Seen on 2026-12-07 in e2e-kind runs and a `make deploy`,
+// with the API server's connection to KEDA's cluster IP in the node's
+// conntrack table, never translated to the pod.
+// A pod's address exists only once the pod is ready, so this check cannot
+// go astray.
+const DefaultConfig = `kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+kubeadmConfigPatches:
+  - |
+    kind: ClusterConfiguration
+    apiServer:
+      extraArgs:
+        enable-aggregator-routing: "true"
+`
 
 // Ensure returns the named cluster, creating it when it does not exist.
 func Ensure(ctx context.Context, o Options) (*Cluster, error) {
@@ -109,9 +137,11 @@ func Ensure(ctx context.Context, o Options) (*Cluster, error) {
 			cluster.CreateWithDisplayUsage(false),
 			cluster.CreateWithDisplaySalutation(false),
 		}
-		if len(o.Config) > 0 {
-			opts = append(opts, cluster.CreateWithRawConfig(o.Config))
+		config := o.Config
+		if len(config) == 0 {
+			config = []byte(DefaultConfig)
 		}
+		opts = append(opts, cluster.CreateWithRawConfig(config))
 		if err := c.provider.Create(o.Name, opts...); err != nil {
 			diag := c.diagnose(ctx, err)
 			if derr := c.provider.Delete(o.Name, ""); derr != nil {
