@@ -249,14 +249,11 @@ func (d *Deployer) deployKindWithHelm(ctx context.Context) (Outputs, error) {
 	}); err != nil {
 		return o, err
 	}
-	run := func(args ...string) error {
-		cmd := exec.CommandContext(ctx, helm, args...)
-		cmd.Stdout, cmd.Stderr = d.cfg.Stdout, d.cfg.Stdout
-		return cmd.Run()
-	}
 	for _, r := range KindReleases(d.cfg.EnvDir, d.cfg.RepoRoot, daprChart, kedaChart, pins, o.Namespace, o.JobsQueueName, offline) {
 		if err := p.step(fmt.Sprintf("release %s (namespace %s)", r.Name, r.Namespace), func() error {
-			return run(HelmArgs(r, kubeconfig)...)
+			cmd := exec.CommandContext(ctx, helm, HelmArgs(r, kubeconfig)...)
+			cmd.Stdout, cmd.Stderr = d.cfg.Stdout, d.cfg.Stdout
+			return cmd.Run()
 		}); err != nil {
 			return o, err
 		}
