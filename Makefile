@@ -110,7 +110,7 @@ test-terraform: ## terraform init+validate of every module, example and env, ter
 bench: bench-jobs bench-banners ## Both benchmarks; figures printed beside same-run baselines, never asserted
 
 .PHONY: bench-jobs
-bench-jobs: deps dapr ## Jobs/s and latency of the Dapr job pipeline (backlog and open loop) vs. asynq and raw AMQP (BENCH_JOBS=5000)
+bench-jobs: deps dapr ## Jobs/s of the Dapr job pipeline (backlog, one consumer) and its latency at a quarter and half that rate (open loop) vs. asynq and raw AMQP (BENCH_JOBS=5000)
 	cd tests && go run ./bench jobs -n $(BENCH_JOBS)
 
 .PHONY: bench-banners

@@ -20,20 +20,26 @@ const clockTicks = 100
 func cpuTicks(pgids ...int) int {
 	total := 0
 	for _, pid := range processesIn(pgids) {
-		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		// Fields after the command name, which is in parentheses and may
-		// hold spaces: state is field 3, utime 14, stime 15.
-		f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
-		if len(f) > 12 {
-			u, _ := strconv.Atoi(f[11])
-			s, _ := strconv.Atoi(f[12])
-			total += u + s
-		}
+		total += procTicks(pid)
 	}
 	return total
+}
+
+// procTicks is one process's user and system CPU time.
+func procTicks(pid int) int {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold
+	// spaces: state is field 3, utime 14, stime 15.
+	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.Atoi(f[11])
+	s, _ := strconv.Atoi(f[12])
+	return u + s
 }
 
 // cpuShare is where the CPU went during a run: ticks per part of the stack.
@@ -41,6 +47,9 @@ type cpuShare struct {
 	parts []string
 	pgids map[string][]int
 	start map[string]int
+	// self is this process's ticks (the benchmark's own clients), busy
+	// and all the machine's, from /proc/stat.
+	self, busy, all int
 }
 
 // startCPU groups the stack's processes into parts (each app, each app's
@@ -67,7 +76,27 @@ func startCPU(s *stack.Stack) *cpuShare {
 	for _, part := range c.parts {
 		c.start[part] = cpuTicks(c.pgids[part]...)
 	}
+	c.self = procTicks(os.Getpid())
+	c.busy, c.all = machineTicks()
 	return c
+}
+
+// machineTicks reads the machine's busy and total CPU ticks from /proc/stat
+// (idle and I/O wait are not busy).
+func machineTicks() (busy, all int) {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	for i, f := range strings.Fields(line)[1:] {
+		v, _ := strconv.Atoi(f)
+		all += v
+		if i != 3 && i != 4 { // idle, iowait
+			busy += v
+		}
+	}
+	return busy, all
 }
 
 // print writes each part's CPU seconds since startCPU and its share of the
@@ -83,5 +112,10 @@ func (c *cpuShare) print(title string, elapsed time.Duration, cores int) {
 		fmt.Fprintf(w, "%s\t%.1f\t%.0f%%\t\n", part, sec, 100*sec/(elapsed.Seconds()*float64(cores)))
 	}
 	fmt.Fprintf(w, "all of the stack\t%.1f\t%.0f%%\t\n", total, 100*total/(elapsed.Seconds()*float64(cores)))
+	self := float64(procTicks(os.Getpid())-c.self) / clockTicks
+	fmt.Fprintf(w, "the benchmark's clients\t%.1f\t%.0f%%\t\n", self, 100*self/(elapsed.Seconds()*float64(cores)))
+	if busy, all := machineTicks(); all > c.all {
+		fmt.Fprintf(w, "the machine busy (all processes, kernel)\t\t%.0f%%\t\n", 100*float64(busy-c.busy)/float64(all-c.all))
+	}
 	w.Flush()
 }
