@@ -242,19 +242,13 @@ func waitProcessed(ctx context.Context, rdb redis.UniversalClient, ids []string,
 	recs := make([]contract.Record, 0, len(ids))
 	pending := slices.Clone(ids)
 	for {
-		pipe := rdb.Pipeline()
-		cmds := make([]*redis.StringCmd, len(pending))
-		for i, id := range pending {
-			cmds[i] = pipe.HGet(ctx, "jobstore||"+contract.RecordKey(id), "data")
-		}
-		_, _ = pipe.Exec(ctx)
+		got := localstack.Records(ctx, rdb, pending)
 		still := pending[:0]
-		for i, c := range cmds {
-			var r contract.Record
-			if json.Unmarshal([]byte(c.Val()), &r) == nil && r.Status == contract.StatusSucceeded {
+		for _, id := range pending {
+			if r, ok := got[id]; ok && r.Status == contract.StatusSucceeded {
 				recs = append(recs, r)
 			} else {
-				still = append(still, pending[i])
+				still = append(still, id)
 			}
 		}
 		pending = still

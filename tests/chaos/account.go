@@ -314,29 +314,16 @@ func (rep *report) faultBefore(t time.Time) *faultResult {
 	return last
 }
 
-// records reads job records straight from Redis, where the jobstore
-// component keeps each as a hash under "jobstore||<key>".
+// records reads the records of every accepted job straight from Redis.
 func (r *runner) records(ctx context.Context) map[string]contract.Record {
 	r.ledger.mu.Lock()
 	jobs := append([]acceptedJob(nil), r.ledger.jobs...)
 	r.ledger.mu.Unlock()
-	out := make(map[string]contract.Record, len(jobs))
-	for start := 0; start < len(jobs); start += 500 {
-		chunk := jobs[start:min(start+500, len(jobs))]
-		pipe := r.redis.Pipeline()
-		cmds := make([]*redis.StringCmd, len(chunk))
-		for i, j := range chunk {
-			cmds[i] = pipe.HGet(ctx, "jobstore||"+contract.RecordKey(j.ID), "data")
-		}
-		_, _ = pipe.Exec(ctx)
-		for i, j := range chunk {
-			var rec contract.Record
-			if v := cmds[i].Val(); v != "" && json.Unmarshal([]byte(v), &rec) == nil {
-				out[j.ID] = rec
-			}
-		}
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.ID
 	}
-	return out
+	return localstack.Records(ctx, r.redis, ids)
 }
 
 // queueDepth is the number of ready messages in the jobs queue, or -1.
@@ -359,10 +346,10 @@ func (r *runner) queueDepth() int {
 
 // effectMarkers lists the job ids that have an effect marker.
 func (r *runner) effectMarkers(ctx context.Context) (map[string]bool, error) {
-	keys, err := localstack.ScanKeys(ctx, r.redis, "jobstore||effect/*")
+	keys, err := localstack.ScanKeys(ctx, r.redis, localstack.StoreKey("effect/*"))
 	out := map[string]bool{}
 	for _, k := range keys {
-		if id, ok := contract.JobIDOfEffectKey(strings.TrimPrefix(k, "jobstore||")); ok {
+		if id, ok := contract.JobIDOfEffectKey(strings.TrimPrefix(k, localstack.StoreKey(""))); ok {
 			out[id] = true
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	contract "github.com/airdisplay/platform/services/contracts/jobs"
+	"github.com/airdisplay/platform/tests/localstack"
 )
 
 // A consumer commits a job's record (guarded by its ETag) and effect marker
@@ -107,8 +108,8 @@ func TestARedeliveredJobWhoseEffectIsInButRecordIsNotDoesNotRunAgain(t *testing.
 		"committedAt": committed, "attempt": 1, "result": map[string]any{"from": "the gone consumer"},
 	})
 	// The state.redis layout: a hash with the value and its version (ETag).
-	must(t, env.redis.HSet(ctx, "jobstore||"+contract.RecordKey(id), "data", rec, "version", 1).Err())
-	must(t, env.redis.HSet(ctx, "jobstore||"+contract.EffectKey(id), "data", eff, "version", 1).Err())
+	must(t, env.redis.HSet(ctx, localstack.StoreKey(contract.RecordKey(id)), "data", rec, "version", 1).Err())
+	must(t, env.redis.HSet(ctx, localstack.StoreKey(contract.EffectKey(id)), "data", eff, "version", 1).Err())
 
 	conn, err := amqp.Dial(env.stack.RabbitURL)
 	must(t, err)

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	contract "github.com/airdisplay/platform/services/contracts/jobs"
+	"github.com/airdisplay/platform/tests/localstack"
 )
 
 // Every service answers its probes and serves Prometheus metrics.
@@ -54,7 +55,7 @@ func TestJobRoundTripThroughRealRedisAndRabbitMQ(t *testing.T) {
 	}
 	// The record is really in Redis, written through the state store,
 	// under the job's hash tag (contract.RecordKey).
-	raw, err := env.redis.HGet(ctx, "jobstore||job/{"+id+"}", "data").Result()
+	raw, err := env.redis.HGet(ctx, localstack.StoreKey("job/{"+id+"}"), "data").Result()
 	must(t, err)
 	var stored contract.Record
 	must(t, json.Unmarshal([]byte(raw), &stored))

@@ -137,27 +137,10 @@ func waitStatus(t *testing.T, id string, want contract.Status, timeout time.Dura
 	}
 }
 
-// records reads job records straight from Redis, where the jobstore
-// component keeps them as hashes under "jobstore||<key>".
+// records reads job records straight from Redis.
 func records(ctx context.Context, t *testing.T, ids []string) map[string]contract.Record {
 	t.Helper()
-	out := make(map[string]contract.Record, len(ids))
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
-		pipe := env.redis.Pipeline()
-		cmds := make([]interface{ Val() string }, len(chunk))
-		for i, id := range chunk {
-			cmds[i] = pipe.HGet(ctx, "jobstore||"+contract.RecordKey(id), "data")
-		}
-		_, _ = pipe.Exec(ctx)
-		for i, id := range chunk {
-			var r contract.Record
-			if v := cmds[i].Val(); v != "" && json.Unmarshal([]byte(v), &r) == nil {
-				out[id] = r
-			}
-		}
-	}
-	return out
+	return localstack.Records(ctx, env.redis, ids)
 }
 
 // effects reads the effect markers of jobs from Redis.
@@ -167,7 +150,7 @@ func effects(ctx context.Context, t *testing.T, ids []string) map[string]map[str
 	pipe := env.redis.Pipeline()
 	cmds := map[string]interface{ Val() string }{}
 	for _, id := range ids {
-		cmds[id] = pipe.HGet(ctx, "jobstore||"+contract.EffectKey(id), "data")
+		cmds[id] = pipe.HGet(ctx, localstack.StoreKey(contract.EffectKey(id)), "data")
 	}
 	_, _ = pipe.Exec(ctx)
 	for id, c := range cmds {

@@ -14,9 +14,8 @@ import (
 )
 
 // startRedis runs a private redis-server: loopback only, its own port, data
-// under StateDir/redis in an append-only file synced on every write, so
-// even a SIGKILL loses no acknowledged write (everysec could lose one
-// second of job records and effect markers).
+// under StateDir/redis in an append-only file (see redisArgs for what a
+// kill and a crash can lose).
 func (s *Stack) startRedis() (*supervisor.Process, error) {
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
