@@ -1,16 +1,10 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,37 +13,31 @@ import (
 
 	"github.com/airdisplay/platform/services/banner-actor/internal/banner"
 	"github.com/airdisplay/platform/services/daprapp/apikey"
+	"github.com/airdisplay/platform/services/daprapp/apitest"
 	"github.com/airdisplay/platform/services/daprapp/daprtest"
 	"github.com/airdisplay/platform/services/daprapp/httpserver"
 	"github.com/airdisplay/platform/services/daprapp/observability"
 )
 
-// apiOutcome is what a known request must get: a status and, for a 400,
-// the first field named.
-type apiOutcome struct {
-	code  int
-	field string
-}
-
 // apiOutcomes are the expected answers to known requests, keyed by
 // route index, id, query and body; none depends on what ran before.
-var apiOutcomes = map[string]apiOutcome{
-	apiKey(0, "fz-ok", "", `{"name":"Fuzz OK","location":"Terminal A"}`): {http.StatusOK, ""},
-	apiKey(1, "", "limit=0&cursor=x.y", ""):                              {http.StatusBadRequest, "limit"},
-	apiKey(1, "", "cursor=zz", ""):                                       {http.StatusBadRequest, "cursor"},
-	apiKey(2, "Gate_1", "", ""):                                          {http.StatusBadRequest, "id"},
-	apiKey(3, "fz-ok", "", `{"text":"\u0000","extra":1}`):                {http.StatusBadRequest, "extra"},
-	apiKey(3, "fz-ok", "", `{"text":"\u001b[2J wiped"}`):                 {http.StatusBadRequest, "text"},
-	apiKey(3, "fz-ok", "", `{"text":"\u202eevil"}`):                      {http.StatusBadRequest, "text"},
-	apiKey(3, "fz-ok", "", `{"text":"ok","author":"\u2066x"}`):           {http.StatusBadRequest, "author"},
-	apiKey(3, "fz-ok", "", "{\"text\":\"\xff\"}"):                        {http.StatusBadRequest, "text"},
-	apiKey(3, "fz-ok", "", `{"text":"\ud800"}`):                          {http.StatusBadRequest, "text"},
-	apiKey(0, "fz-ok", "", `{"name":"G\u0007"}`):                         {http.StatusBadRequest, "name"},
-	apiKey(4, "no-such-banner", "", ""):                                  {http.StatusNotFound, ""},
+var apiOutcomes = map[apitest.Request]apitest.Outcome{
+	apiKey(0, "fz-ok", "", `{"name":"Fuzz OK","location":"Terminal A"}`): {Code: http.StatusOK},
+	apiKey(1, "", "limit=0&cursor=x.y", ""):                              {Code: http.StatusBadRequest, Field: "limit"},
+	apiKey(1, "", "cursor=zz", ""):                                       {Code: http.StatusBadRequest, Field: "cursor"},
+	apiKey(2, "Gate_1", "", ""):                                          {Code: http.StatusBadRequest, Field: "id"},
+	apiKey(3, "fz-ok", "", `{"text":"\u0000","extra":1}`):                {Code: http.StatusBadRequest, Field: "extra"},
+	apiKey(3, "fz-ok", "", `{"text":"\u001b[2J wiped"}`):                 {Code: http.StatusBadRequest, Field: "text"},
+	apiKey(3, "fz-ok", "", `{"text":"\u202eevil"}`):                      {Code: http.StatusBadRequest, Field: "text"},
+	apiKey(3, "fz-ok", "", `{"text":"ok","author":"\u2066x"}`):           {Code: http.StatusBadRequest, Field: "author"},
+	apiKey(3, "fz-ok", "", "{\"text\":\"\xff\"}"):                        {Code: http.StatusBadRequest, Field: "text"},
+	apiKey(3, "fz-ok", "", `{"text":"\ud800"}`):                          {Code: http.StatusBadRequest, Field: "text"},
+	apiKey(0, "fz-ok", "", `{"name":"G\u0007"}`):                         {Code: http.StatusBadRequest, Field: "name"},
+	apiKey(4, "no-such-banner", "", ""):                                  {Code: http.StatusNotFound},
 }
 
-func apiKey(route uint8, id, query, body string) string {
-	return fmt.Sprintf("%d|%s|%s|%s", route, id, query, body)
+func apiKey(route uint8, id, query, body string) apitest.Request {
+	return apitest.Request{Route: route, ID: id, Query: query, Body: body}
 }
 
 // FuzzAPI sends arbitrary requests — any route, banner id, query and body —
@@ -63,49 +51,13 @@ func FuzzAPI(f *testing.F) {
 	f.Add(uint8(1), "", "limit=0&cursor=x.y", []byte(nil))
 	f.Add(uint8(2), "Gate_1", "", []byte(nil))
 	f.Add(uint8(4), "gate-1", "", []byte(`{}`))
-	for k := range apiOutcomes {
-		parts := strings.SplitN(k, "|", 4)
-		var route uint8
-		fmt.Sscan(parts[0], &route)
-		f.Add(route, parts[1], parts[2], []byte(parts[3]))
-	}
-
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mux, routes := fuzzServer(f, log)
-	f.Fuzz(func(t *testing.T, route uint8, id, query string, body []byte) {
-		rt := routes[int(route)%len(routes)]
-		target := "http://banner-actor" + strings.ReplaceAll(rt.Path, "{id}", url.PathEscape(id))
-		if query != "" {
-			target += "?" + query
-		}
-		req, err := http.NewRequest(rt.Method, target, bytes.NewReader(body))
-		if err != nil {
-			return // not a request a client could send
-		}
-		req.Header.Set("Authorization", "Bearer fuzz-key")
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		mux.ServeHTTP(rec, req)
-		if rec.Code >= 500 {
-			t.Fatalf("%s %s %q: %d %s", rt.Method, target, body, rec.Code, rec.Body)
-		}
-		var e errorBody
-		if rec.Code == http.StatusBadRequest {
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == "" || len(e.Fields) == 0 {
-				t.Fatalf("400 without an error message and fields: %s", rec.Body)
-			}
-			for _, fe := range e.Fields {
-				if fe.Field == "" || fe.Reason == "" {
-					t.Fatalf("400 field error without field or reason: %s", rec.Body)
-				}
-			}
-		}
-		if want, known := apiOutcomes[apiKey(uint8(int(route)%len(routes)), id, query, string(body))]; known {
-			if rec.Code != want.code || (want.field != "" && e.Fields[0].Field != want.field) {
-				t.Fatalf("%s %s %q: %d %s, want %d naming %q", rt.Method, target, body, rec.Code, rec.Body, want.code, want.field)
-			}
-		}
-	})
+	mux, rts := fuzzServer(f, log)
+	var routes []apitest.Route
+	for _, r := range rts {
+		routes = append(routes, apitest.Route{Method: r.Method, Path: r.Path})
+	}
+	apitest.Fuzz(f, mux, routes, "banner-actor", "fuzz-key", apiOutcomes)
 }
 
 // fuzzServer wires the API as service.New does, with the actors hosted in

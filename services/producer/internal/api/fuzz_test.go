@@ -1,17 +1,12 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/airdisplay/platform/services/contracts/jobstore"
+	"github.com/airdisplay/platform/services/daprapp/apitest"
 	"github.com/airdisplay/platform/services/daprapp/daprtest"
 	"github.com/airdisplay/platform/services/daprapp/observability"
 	"github.com/airdisplay/platform/services/producer/internal/jobs"
@@ -19,24 +14,21 @@ import (
 
 // apiOutcomes are the expected answers to known requests (route index,
 // id, query, body): a status and, for a 400, the first field named.
-var apiOutcomes = map[string]struct {
-	code  int
-	field string
-}{
-	apiKey(0, "", "", `{"type":"work.simulate","payload":{"sleepMs":1}}`):                                   {http.StatusAccepted, ""},
-	apiKey(0, "", "", `{"type":"banner.message","payload":{"bannerId":"g","text":"\u001b[2J"}}`):            {http.StatusBadRequest, "payload.text"},
-	apiKey(0, "", "", `{"type":"banner.message","payload":{"bannerId":"g","text":"a\u202eb"}}`):             {http.StatusBadRequest, "payload.text"},
-	apiKey(0, "", "", `{"type":"banner.message","payload":{"bannerId":"g","text":"ok","author":"\u2069"}}`): {http.StatusBadRequest, "payload.author"},
-	apiKey(0, "", "", "{\"type\":\"banner.message\",\"payload\":{\"bannerId\":\"g\",\"text\":\"\xc3\"}}"):   {http.StatusBadRequest, "payload.text"},
-	apiKey(0, "", "", `{"type":"banner.message","payload":{"bannerId":"g","text":"\udfff"}}`):               {http.StatusBadRequest, "payload.text"},
-	apiKey(1, "", "", `{"jobs":[{"type":"banner.message","payload":{"bannerId":"g","text":"\u0000"}}]}`):    {http.StatusBadRequest, "jobs[0].payload.text"},
-	apiKey(1, "", "", `{"jobs":[]}`):                                          {http.StatusBadRequest, "jobs"},
-	apiKey(2, "", "status=running", ""):                                       {http.StatusBadRequest, "status"},
-	apiKey(0, "", "", `{"type":"work.simulate","payload":{"sleepMs":1e309}}`): {http.StatusBadRequest, "payload.sleepMs"},
+var apiOutcomes = map[apitest.Request]apitest.Outcome{
+	apiKey(0, "", "", `{"type":"work.simulate","payload":{"sleepMs":1}}`):                                   {Code: http.StatusAccepted},
+	apiKey(0, "", "", `{"type":"banner.message","payload":{"bannerId":"g","text":"\u001b[2J"}}`):            {Code: http.StatusBadRequest, Field: "payload.text"},
+	apiKey(0, "", "", `{"type":"banner.message","payload":{"bannerId":"g","text":"a\u202eb"}}`):             {Code: http.StatusBadRequest, Field: "payload.text"},
+	apiKey(0, "", "", `{"type":"banner.message","payload":{"bannerId":"g","text":"ok","author":"\u2069"}}`): {Code: http.StatusBadRequest, Field: "payload.author"},
+	apiKey(0, "", "", "{\"type\":\"banner.message\",\"payload\":{\"bannerId\":\"g\",\"text\":\"\xc3\"}}"):   {Code: http.StatusBadRequest, Field: "payload.text"},
+	apiKey(0, "", "", `{"type":"banner.message","payload":{"bannerId":"g","text":"\udfff"}}`):               {Code: http.StatusBadRequest, Field: "payload.text"},
+	apiKey(1, "", "", `{"jobs":[{"type":"banner.message","payload":{"bannerId":"g","text":"\u0000"}}]}`):    {Code: http.StatusBadRequest, Field: "jobs[0].payload.text"},
+	apiKey(1, "", "", `{"jobs":[]}`):                                          {Code: http.StatusBadRequest, Field: "jobs"},
+	apiKey(2, "", "status=running", ""):                                       {Code: http.StatusBadRequest, Field: "status"},
+	apiKey(0, "", "", `{"type":"work.simulate","payload":{"sleepMs":1e309}}`): {Code: http.StatusBadRequest, Field: "payload.sleepMs"},
 }
 
-func apiKey(route uint8, id, query, body string) string {
-	return fmt.Sprintf("%d|%s|%s|%s", route, id, query, body)
+func apiKey(route uint8, id, query, body string) apitest.Request {
+	return apitest.Request{Route: route, ID: id, Query: query, Body: body}
 }
 
 // FuzzAPI sends arbitrary requests — any route, job id, query and body —
@@ -50,49 +42,11 @@ func FuzzAPI(f *testing.F) {
 	f.Add(uint8(3), "not a uuid", "", []byte(nil))
 	f.Add(uint8(4), "0e5a3c1e-8a43-4b7e-9d38-0c2f1b1d9a10", "", []byte(`{}`))
 	f.Add(uint8(0), "", "", []byte(`{"type":"work.simulate","payload":{"sleepMs":1e309}}`))
-	for k := range apiOutcomes {
-		parts := strings.SplitN(k, "|", 4)
-		var route uint8
-		fmt.Sscan(parts[0], &route)
-		f.Add(route, parts[1], parts[2], []byte(parts[3]))
-	}
-
 	sc := daprtest.New()
 	submitter := jobs.NewSubmitter(sc, jobstore.NewStore(sc, "jobstore"), "jobs", "jobs", time.Hour, observability.NewMetrics().Registry)
-	mux := server(f, submitter, false)
-	routes := New(nil, Limits{}, nil).Routes()
-	f.Fuzz(func(t *testing.T, route uint8, id, query string, body []byte) {
-		rt := routes[int(route)%len(routes)]
-		target := "http://producer" + strings.ReplaceAll(rt.Path, "{id}", url.PathEscape(id))
-		if query != "" {
-			target += "?" + query
-		}
-		req, err := http.NewRequest(rt.Method, target, bytes.NewReader(body))
-		if err != nil {
-			return // not a request a client could send
-		}
-		req.Header.Set("Authorization", "Bearer ci-key")
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		mux.ServeHTTP(rec, req)
-		if rec.Code >= 500 {
-			t.Fatalf("%s %s %q: %d %s", rt.Method, target, body, rec.Code, rec.Body)
-		}
-		var e errorBody
-		if rec.Code == http.StatusBadRequest {
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == "" || len(e.Fields) == 0 {
-				t.Fatalf("400 without an error message and fields: %s", rec.Body)
-			}
-			for _, fe := range e.Fields {
-				if fe.Field == "" || fe.Reason == "" {
-					t.Fatalf("400 field error without field or reason: %s", rec.Body)
-				}
-			}
-		}
-		if want, known := apiOutcomes[apiKey(uint8(int(route)%len(routes)), id, query, string(body))]; known {
-			if rec.Code != want.code || (want.field != "" && e.Fields[0].Field != want.field) {
-				t.Fatalf("%s %s %q: %d %s, want %d naming %q", rt.Method, target, body, rec.Code, rec.Body, want.code, want.field)
-			}
-		}
-	})
+	var routes []apitest.Route
+	for _, r := range New(nil, Limits{}, nil).Routes() {
+		routes = append(routes, apitest.Route{Method: r.Method, Path: r.Path})
+	}
+	apitest.Fuzz(f, server(f, submitter, false), routes, "producer", "ci-key", apiOutcomes)
 }
