@@ -88,6 +88,7 @@ func benchJobs(ctx context.Context, args []string) error {
 	// Latency against load: the same open loop at each fraction of the
 	// rate just measured, lightest first. The goal is at half of it.
 	var opens []result // parallel to fractions
+	var loads []load
 	for _, f := range fractions {
 		rate := pipe.rate() * f
 		fmt.Printf("pipeline open loop: %.0f jobs/s (%.2f of its rate) offered one by one for %s…\n", rate, f, *openLoop)
@@ -97,7 +98,7 @@ func benchJobs(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		cpu.print(fmt.Sprintf("open loop at %.0f jobs/s: where the CPU went", rate), time.Since(openStart), runtime.NumCPU())
+		loads = append(loads, cpu.print(fmt.Sprintf("open loop at %.0f jobs/s: where the CPU went", rate), time.Since(openStart), runtime.NumCPU()))
 		fmt.Printf("open loop at %.0f jobs/s, POST /v1/jobs answered (the producer's group commit and publish): p50 %s, p99 %s\n",
 			rate, accepted.pct(0.50).Round(100*time.Microsecond), accepted.pct(0.99).Round(100*time.Microsecond))
 		fmt.Printf("open loop at %.0f jobs/s, enqueue to consumer start (producer commit, publish, broker, delivery, record read): p50 %s, p99 %s\n",
@@ -124,7 +125,7 @@ func benchJobs(ctx context.Context, args []string) error {
 		if fractions[i] == 0.5 {
 			goalNote = "   (goal at half the rate: p99 ≤ 50 ms)"
 		}
-		fmt.Printf("open loop at %.0f jobs/s: p50 %s, p99 %s%s\n", open.rate(), open.pct(0.50).Round(time.Millisecond), open.pct(0.99).Round(time.Millisecond), goalNote)
+		fmt.Printf("open loop at %.0f jobs/s: p50 %s, p99 %s%s\n  %s\n", open.rate(), open.pct(0.50).Round(time.Millisecond), open.pct(0.99).Round(time.Millisecond), goalNote, loads[i])
 	}
 	fmt.Println("settings: app protocol http; pubsub.rabbitmq, bulk publish and bulk subscribe (components/local/jobs.yaml;")
 	fmt.Println("          consumer JOBS_BATCH_SIZE 100, JOBS_BATCH_WAIT 10ms); the producer group-commits concurrent POSTs")
