@@ -37,13 +37,20 @@ func benchJobs(ctx context.Context, args []string) error {
 	consumers := intFlag(fs, "consumers", 1, "consumer replicas (and baseline consumers)")
 	openLoop := fs.Duration("open-loop", 10*time.Second, "how long jobs are offered one by one at each rate of -open-at, for latency")
 	openAt := fs.String("open-at", "0.25,0.5", "the open loop's offered rates, as fractions of the pipeline's measured rate (the goal is at 0.5)")
+	openRate := fs.String("open-rate", "", "the open loop's offered rates in jobs/s instead of -open-at's fractions, to compare two configurations at the same load")
 	consumerEnv := envFlag(fs, "consumer-env", "added to each consumer's and its sidecar's environment, e.g. JOBS_BATCH_WAIT=25ms")
 	_ = fs.Parse(args)
 	// A bad -open-at fails now, not after the stack has started and the
 	// backlog has run.
-	fractions, err := parseFractions(*openAt)
+	fractions, err := parseRates("-open-at", *openAt, 1)
 	if err != nil {
 		return err
+	}
+	var fixed []float64
+	if *openRate != "" {
+		if fixed, err = parseRates("-open-rate", *openRate, 1e6); err != nil {
+			return err
+		}
 	}
 
 	s, stop, err := startStack(ctx, localstack.Options{Replicas: map[string]int{"consumer": *consumers},
@@ -87,10 +94,20 @@ func benchJobs(ctx context.Context, args []string) error {
 
 	// Latency against load: the same open loop at each fraction of the
 	// rate just measured, lightest first. The goal is at half of it.
-	var opens []result // parallel to fractions
+	rates := make([]float64, len(fractions))
+	for i, f := range fractions {
+		rates[i] = pipe.rate() * f
+	}
+	if fixed != nil {
+		rates, fractions = fixed, make([]float64, len(fixed))
+		for i, r := range fixed {
+			fractions[i] = r / pipe.rate()
+		}
+	}
+	var opens []result // parallel to rates
 	var loads []load
-	for _, f := range fractions {
-		rate := pipe.rate() * f
+	for i, rate := range rates {
+		f := fractions[i]
 		fmt.Printf("pipeline open loop: %.0f jobs/s (%.2f of its rate) offered one by one for %s…\n", rate, f, *openLoop)
 		cpu = startCPU(s)
 		openStart := time.Now()
@@ -122,7 +139,7 @@ func benchJobs(ctx context.Context, args []string) error {
 	fmt.Printf("\nratio pipeline/raw AMQP throughput: %.3f   pipeline/asynq: %.3f   (goal: ≥ 1,000 jobs/s)\n", pipe.rate()/base.rate(), pipe.rate()/peer.rate())
 	for i, open := range opens {
 		goalNote := ""
-		if fractions[i] == 0.5 {
+		if fixed == nil && fractions[i] == 0.5 {
 			goalNote = "   (goal at half the rate: p99 ≤ 50 ms)"
 		}
 		fmt.Printf("open loop at %.0f jobs/s: p50 %s, p99 %s%s\n  %s\n", open.rate(), open.pct(0.50).Round(time.Millisecond), open.pct(0.99).Round(time.Millisecond), goalNote, loads[i])
@@ -133,13 +150,14 @@ func benchJobs(ctx context.Context, args []string) error {
 	return nil
 }
 
-// parseFractions reads -open-at: fractions in (0, 1], lightest first.
-func parseFractions(list string) ([]float64, error) {
+// parseRates reads a flag's comma-separated list of numbers in (0, most],
+// lightest first.
+func parseRates(name, list string, most float64) ([]float64, error) {
 	var fs []float64
 	for f := range strings.SplitSeq(list, ",") {
 		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil || v <= 0 || v > 1 {
-			return nil, fmt.Errorf("-open-at: %q is not a fraction in (0, 1]", f)
+		if err != nil || v <= 0 || v > most {
+			return nil, fmt.Errorf("%s: %q is not a number in (0, %g]", name, f, most)
 		}
 		fs = append(fs, v)
 	}
