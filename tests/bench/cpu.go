@@ -173,11 +173,11 @@ func (c *cpuShare) print(title string, elapsed time.Duration, cores int) load {
 	fmt.Fprintf(w, "all of the stack\t%.1f\t%.0f%%\t\n", total, 100*total/(elapsed.Seconds()*float64(cores)))
 	self := float64(procTicks(os.Getpid())-c.self) / clockTicks
 	fmt.Fprintf(w, "the benchmark's clients\t%.1f\t%.0f%%\t\n", self, 100*self/(elapsed.Seconds()*float64(cores)))
-	var l load
+	close(c.stop) // the sampler stops whether or not the machine's share is printed
+	l := load{worstSteal: <-c.worst}
 	if m := machineTicks(); m.all > c.m.all {
 		all := float64(m.all - c.m.all)
-		close(c.stop)
-		l = load{busy: float64(m.busy-c.m.busy) / all, steal: float64(m.steal-c.m.steal) / all, worstSteal: <-c.worst}
+		l.busy, l.steal = float64(m.busy-c.m.busy)/all, float64(m.steal-c.m.steal)/all
 		fmt.Fprintf(w, "the machine busy (all processes, kernel, steal)\t\t%.0f%%\t\n", 100*l.busy)
 		fmt.Fprintf(w, "of which stolen by the host's other guests\t\t%.1f%%\t%.0f%% in the worst 100 ms\n", 100*l.steal, 100*l.worstSteal)
 	}

@@ -52,12 +52,8 @@ func FuzzAPI(f *testing.F) {
 	f.Add(uint8(2), "Gate_1", "", []byte(nil))
 	f.Add(uint8(4), "gate-1", "", []byte(`{}`))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mux, rts := fuzzServer(f, log)
-	var routes []apitest.Route
-	for _, r := range rts {
-		routes = append(routes, apitest.Route{Method: r.Method, Path: r.Path})
-	}
-	apitest.Fuzz(f, mux, routes, "banner-actor", "fuzz-key", apiOutcomes)
+	mux, routes := fuzzServer(f, log)
+	apitest.Fuzz(f, mux, apiRoutes(routes), "banner-actor", "fuzz-key", apiOutcomes)
 }
 
 // fuzzServer wires the API as service.New does, with the actors hosted in

@@ -44,9 +44,5 @@ func FuzzAPI(f *testing.F) {
 	f.Add(uint8(0), "", "", []byte(`{"type":"work.simulate","payload":{"sleepMs":1e309}}`))
 	sc := daprtest.New()
 	submitter := jobs.NewSubmitter(sc, jobstore.NewStore(sc, "jobstore"), "jobs", "jobs", time.Hour, observability.NewMetrics().Registry)
-	var routes []apitest.Route
-	for _, r := range New(nil, Limits{}, nil).Routes() {
-		routes = append(routes, apitest.Route{Method: r.Method, Path: r.Path})
-	}
-	apitest.Fuzz(f, server(f, submitter, false), routes, "producer", "ci-key", apiOutcomes)
+	apitest.Fuzz(f, server(f, submitter, false), apiRoutes(New(nil, Limits{}, nil).Routes()), "producer", "ci-key", apiOutcomes)
 }
