@@ -14,6 +14,17 @@ import (
 // with {id} where a fuzzed request puts its id.
 type Route struct{ Method, Path string }
 
+// RoutesOf lists an API's own route values as the checks take them, each
+// through route: an API's route type carries its handler, which a shared
+// type could not.
+func RoutesOf[R any](rs []R, route func(R) Route) []Route {
+	out := make([]Route, len(rs))
+	for i, r := range rs {
+		out[i] = route(r)
+	}
+	return out
+}
+
 // Request is one fuzzed request: the index of its route, the id in its
 // path, its query and its body.
 type Request struct {

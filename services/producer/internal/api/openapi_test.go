@@ -13,11 +13,7 @@ func TestOpenAPIDocumentMatchesTheRoutes(t *testing.T) {
 
 // apiRoutes are the API's routes as apitest takes them.
 func apiRoutes(rs []Route) []apitest.Route {
-	out := make([]apitest.Route, len(rs))
-	for i, r := range rs {
-		out[i] = apitest.Route{Method: r.Method, Path: r.Path}
-	}
-	return out
+	return apitest.RoutesOf(rs, func(r Route) apitest.Route { return apitest.Route{Method: r.Method, Path: r.Path} })
 }
 
 // Every write documents the API key schemes and its 401; reads document
